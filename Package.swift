@@ -1,0 +1,100 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// gh-net: bridge a remote Linux box (a GitHub Codespace or any SSH host) into the networks
+/// the local machine reaches. See ARCHITECTURE.md for how the targets fit together.
+let package = Package(
+    name: "gh-net",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gh-net", targets: ["gh-net"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // Pure: IPv4/IPv6 addresses and CIDR prefixes, shared by every layer.
+        .target(name: "GhNetAddress"),
+        // Pure: the framed, multiplexed protocol spoken between the local side and the agent.
+        .target(
+            name: "GhNetWire",
+            dependencies: ["GhNetAddress", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Pure: IPv4/IPv6/ICMP/UDP/TCP packet views, checksums, parse and emit.
+        .target(name: "GhNetPackets", dependencies: ["GhNetAddress"]),
+        // I/O shared by both sides: logging, frame channel handlers, build identity.
+        .target(
+            name: "GhNetCore",
+            dependencies: [
+                "GhNetWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The local side: transport child process, agent delivery, session.
+        .target(
+            name: "GhNetLocal",
+            dependencies: [
+                "GhNetAddress",
+                "GhNetCore",
+                "GhNetWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The remote side: runs inside the codespace as root.
+        .target(
+            name: "GhNetAgent",
+            dependencies: [
+                "GhNetCore",
+                "GhNetWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Command line: argument parsing and the subcommands.
+        .target(
+            name: "GhNetCLI",
+            dependencies: [
+                "GhNetAddress",
+                "GhNetCore",
+                "GhNetWire",
+                "GhNetLocal",
+                "GhNetAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .executableTarget(name: "gh-net", dependencies: ["GhNetCLI"]),
+
+        .testTarget(name: "GhNetAddressTests", dependencies: ["GhNetAddress"]),
+        .testTarget(
+            name: "GhNetWireTests",
+            dependencies: [
+                "GhNetWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "GhNetPacketsTests", dependencies: ["GhNetPackets"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "GhNetLocalTests",
+            dependencies: ["GhNetLocal", "GhNetCore", "GhNetWire"]
+        ),
+        .testTarget(
+            name: "GhNetCLITests",
+            dependencies: ["GhNetCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+    ]
+)

@@ -1,0 +1,98 @@
+import Foundation
+import GhNetCore
+import GhNetWire
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The agent: runs in the codespace as root, speaks frames on its own stdin/stdout (the
+/// transport), logs on stderr (which the local side drains into its log), and undoes everything
+/// it set up when the link ends, a goodbye arrives or a stop signal comes.
+public final class AgentSession: Sendable {
+    private let logger: Logger
+    private let traceLevel: TraceLevel
+
+    public init(logger: Logger, traceLevel: TraceLevel) {
+        self.logger = logger
+        self.traceLevel = traceLevel
+    }
+
+    /// Runs until the link ends; throws ``AgentSessionError`` on a failure.
+    public func run() async throws {
+        let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
+        let stop = StopSignals()
+        let stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            stdio = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .takingOwnershipOfDescriptors(input: dup(STDIN_FILENO), output: dup(STDOUT_FILENO)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw AgentSessionError.stdio("\(error)")
+        }
+        // The frames own stdin/stdout now; nothing else may write to stdout.
+        let devNull = open("/dev/null", O_RDWR)
+        dup2(devNull, STDIN_FILENO)
+        dup2(devNull, STDOUT_FILENO)
+        close(devNull)
+
+        let end: FrameSession.End
+        do {
+            end = try await stdio.executeThenClose { inbound, outbound in
+                var reader = FrameReader(iterator: inbound.makeAsyncIterator())
+                let session = FrameSession(writer: FrameWriter(outbound: outbound), logger: logger)
+                let hello = Hello(
+                    role: .agent,
+                    build: BuildIdentity(contentHash: buildHash, version: ExecutableIdentity.version),
+                    capabilities: [],
+                    logLevel: traceLevel.wireLevel,
+                    session: .none
+                )
+                let established = try await session.handshake(ours: hello, reader: &reader)
+                logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
+                let logger = self.logger
+                return try await session.serve(reader: reader, stop: stop) { frame in
+                    logger.debug("ignoring \(frame.kind) frame: not handled by this version")
+                }
+            }
+        } catch let refused as FrameSession.Refused {
+            throw AgentSessionError.refused(refused.reason)
+        } catch {
+            throw AgentSessionError.link("\(error)")
+        }
+        switch end {
+        case .stopped(let signal):
+            logger.info("stopped by \(StopSignals.name(signal)); cleaned up")
+        case .peerSaidGoodbye(let reason):
+            logger.info("the local side ended the session (\(reason)); cleaned up")
+        case .linkClosed:
+            logger.info("the link closed; cleaned up")
+        case .linkDead(let silence):
+            throw AgentSessionError.link("nothing heard from the local side for \(silence.components.seconds) s; cleaned up")
+        }
+    }
+}
+
+/// Why the agent ended with a failure.
+public enum AgentSessionError: Error, CustomStringConvertible {
+    /// stdin/stdout could not be used as the link.
+    case stdio(String)
+    /// The handshake refused the local side (or was refused).
+    case refused(String)
+    /// The link broke.
+    case link(String)
+
+    /// The process exit code.
+    public var exitCode: Int32 { 1 }
+
+    public var description: String {
+        switch self {
+        case .stdio(let detail): return "cannot use stdin/stdout as the link: \(detail)"
+        case .refused(let reason): return reason
+        case .link(let detail): return detail
+        }
+    }
+}

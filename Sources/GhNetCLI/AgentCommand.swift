@@ -1,0 +1,28 @@
+import ArgumentParser
+import GhNetAgent
+import GhNetCore
+import Logging
+
+/// `gh-net agent`: the remote side. The local side starts it over the transport; it speaks
+/// frames on stdin/stdout and logs on stderr. Not meant to be run by hand.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "The remote side, started by `gh-net start` over the transport.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Log verbosity (the local side passes its own).")
+    var trace: TraceLevel = .info
+
+    func run() async throws {
+        try LogSetup.bootstrap(level: trace, destination: nil)
+        let logger = Logger(label: "agent")
+        do {
+            try await AgentSession(logger: logger, traceLevel: trace).run()
+        } catch let error as AgentSessionError {
+            logger.error("\(error)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+}

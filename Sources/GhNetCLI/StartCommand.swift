@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import GhNetAddress
+import GhNetCore
+import GhNetLocal
+import Logging
+
+/// `gh-net start` (the default command): connect to the remote, start the agent there, and
+/// bridge until the user quits or the link ends.
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Bridge a codespace or SSH host into this machine's networks (the default command).",
+        discussion: """
+        Give exactly one of --codespace, --ssh or --via. The remote needs Linux and root (or \
+        passwordless sudo); gh-net delivers its own agent there. Press Ctrl-C to stop: the agent \
+        removes everything it set up.
+
+        The ssh program and its options can be set with GHNET_SSH_COMMAND (like GIT_SSH_COMMAND), \
+        e.g. GHNET_SSH_COMMAND='ssh -F ./ssh_config'.
+        """
+    )
+
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("The codespace to bridge (as `gh codespace list` names it).", valueName: "name"))
+    var codespace: String?
+
+    @Option(help: ArgumentHelp("Bridge an SSH host instead of a codespace, with the system ssh.", valueName: "[user@]host[:port]"))
+    var ssh: SSHDestination?
+
+    @Option(help: ArgumentHelp("Reach the remote through any command prefix; gh-net appends the remote command, as it does for ssh (e.g. 'ip netns exec NS').", valueName: "command"))
+    var via: String?
+
+    @Option(help: ArgumentHelp("Full-screen view with NAT and DNS panels (true), or plain log lines (false). Default: true on a terminal.", valueName: "true|false"))
+    var gui: Switch?
+
+    @Option(help: ArgumentHelp("Log verbosity, on both sides.", valueName: "none|trace|debug|info|warn|error"))
+    var trace: TraceLevel = .info
+
+    @Option(name: .customLong("trace-dest"), help: ArgumentHelp("Write the log to this file instead of the terminal.", valueName: "file"))
+    var traceDest: String?
+
+    @Option(help: ArgumentHelp("Hook the remote's DNS so names only this machine resolves work there.", valueName: "true|false"))
+    var dns: Switch?
+
+    @Option(help: ArgumentHelp("Also bridge this prefix (repeatable), e.g. 10.20.0.0/16.", valueName: "cidr"))
+    var route: [IPPrefix] = []
+
+    @Option(help: ArgumentHelp("Never bridge this prefix (repeatable).", valueName: "cidr"))
+    var exclude: [IPPrefix] = []
+
+    @Option(name: .customLong("dns-domain"), help: ArgumentHelp("Resolve names under this domain with this machine's resolver first (repeatable).", valueName: "name"))
+    var dnsDomain: [DNSDomain] = []
+
+    func validate() throws {
+        let chosen = [codespace != nil, ssh != nil, via != nil].filter { $0 }.count
+        guard chosen <= 1 else { throw ValidationError("give only one of --codespace, --ssh and --via") }
+        if let via {
+            guard let words = try? ShellWords.split(via), !words.isEmpty else {
+                throw ValidationError("--via needs a command, with balanced quotes")
+            }
+        }
+        if let codespace, codespace.isEmpty || codespace.hasPrefix("-") {
+            throw ValidationError("--codespace needs a codespace name")
+        }
+    }
+
+    func run() async throws {
+        let target: TransportTarget
+        if let codespace {
+            target = .codespace(name: codespace)
+        } else if let ssh {
+            target = .ssh(ssh)
+        } else if let via {
+            target = .via(try ShellWords.split(via))
+        } else {
+            throw Failure("choosing a codespace from a list is not yet available; give --codespace NAME, --ssh [user@]host[:port] or --via COMMAND", exitCode: 2)
+        }
+        do {
+            try LogSetup.bootstrap(level: trace, destination: traceDest)
+        } catch {
+            throw Failure("\(error)", exitCode: 2)
+        }
+        let logger = Logger(label: "local")
+        for notYet in notYetAvailable() { logger.warning("\(notYet)") }
+
+        var sshCommand = ["ssh"]
+        if let custom = ProcessInfo.processInfo.environment["GHNET_SSH_COMMAND"], !custom.isEmpty {
+            guard let words = try? ShellWords.split(custom), !words.isEmpty else {
+                throw Failure("GHNET_SSH_COMMAND is not a valid command line: \(custom)", exitCode: 2)
+            }
+            sshCommand = words
+        }
+        let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace)
+        do {
+            try await LocalSession(options: options, logger: logger).run()
+        } catch let error as LocalSessionError {
+            throw Failure(error.description, exitCode: error.exitCode)
+        }
+    }
+
+    /// One line for each option given that a later release implements; nothing is silently ignored.
+    private func notYetAvailable() -> [String] {
+        var lines: [String] = []
+        if gui == .true {
+            lines.append("--gui true: the full-screen view is not yet available; showing log lines")
+        }
+        if dns != nil || !dnsDomain.isEmpty {
+            lines.append("--dns/--dns-domain: the DNS hook is not yet available; remote DNS is left as it is")
+        }
+        if !route.isEmpty || !exclude.isEmpty {
+            lines.append("--route/--exclude: packet forwarding is not yet available; no routes are installed")
+        }
+        return lines
+    }
+}

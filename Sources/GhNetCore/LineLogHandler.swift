@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+
+/// A swift-log handler that writes one timestamped line per event to a file descriptor:
+/// `2026-11-25T09:30:01.123Z info  local: handshake complete protocol=1`.
+///
+/// Lines are written with one `write(2)` each under a lock, so lines from several threads never
+/// interleave. It is used for stderr (`--gui false`, the agent) and for the `--trace-dest` file.
+public struct LineLogHandler: LogHandler {
+    /// Where lines go; shared by every logger made from the same bootstrap.
+    public final class Sink: @unchecked Sendable {
+        private let fd: Int32
+        private let lock = NSLock()
+
+        /// Wraps an open descriptor; the sink never closes it.
+        public init(fd: Int32) { self.fd = fd }
+
+        /// Writes `line` plus a newline in one call; errors (a closed pipe) are ignored.
+        public func write(_ line: String) {
+            var bytes = Array(line.utf8)
+            bytes.append(0x0A)
+            lock.lock()
+            defer { lock.unlock() }
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    private let label: String
+    private let sink: Sink
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+
+    /// A handler for `label` writing to `sink` at `level`.
+    public init(label: String, sink: Sink, level: Logger.Level) {
+        self.label = label
+        self.sink = sink
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        let level = TraceLevel(event.level).rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+        sink.write("\(LineLogHandler.timestamp()) \(level) \(label): \(event.message)\(fields)")
+    }
+
+    /// UTC time with milliseconds, ISO 8601.
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                      parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+    }
+}

@@ -1,0 +1,73 @@
+import Dispatch
+import Foundation
+
+/// Turns SIGINT, SIGTERM and SIGHUP into a request to stop cleanly. While it lives the default
+/// action (dying at once) is replaced, so the session can say goodbye and undo its changes.
+public final class StopSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: Int32?
+    private var waiters: [UInt64: CheckedContinuation<Int32?, Never>] = [:]
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Starts watching the given signals.
+    public init(_ signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.fire(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
+
+    /// The first signal received, if any.
+    public var requested: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return received
+    }
+
+    /// Waits for the first signal and gives its number; `nil` when the waiting task is
+    /// cancelled first.
+    public func wait() async -> Int32? {
+        let id = UInt64.random(in: 0...UInt64.max)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+                lock.lock()
+                if let received { lock.unlock(); continuation.resume(returning: received); return }
+                if Task.isCancelled { lock.unlock(); continuation.resume(returning: nil); return }
+                waiters[id] = continuation
+                lock.unlock()
+            }
+        } onCancel: {
+            lock.lock()
+            let waiter = waiters.removeValue(forKey: id)
+            lock.unlock()
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    private func fire(_ number: Int32) {
+        lock.lock()
+        if received == nil { received = number }
+        let ready = waiters.values
+        waiters.removeAll()
+        let value = received
+        lock.unlock()
+        for waiter in ready { waiter.resume(returning: value) }
+    }
+
+    /// A name for a signal number, for log lines.
+    public static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "signal \(number)"
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import GhNetCore
+
+/// The POSIX-sh program the local side writes to the remote `sh`'s stdin. It checks the
+/// remote (OS, CPU, C library, TUN, sudo), finds this exact build in the remote user's cache
+/// folder or receives it over the same stdin, verifies and stores it atomically, and `exec`s it
+/// as `agent`. It reports each step as a `GHNET-BOOT …` line on stdout (see ``BootstrapLine``).
+///
+/// Why stdin and not `sh -c SCRIPT`: the remote command is then the single word `sh`, which reads
+/// the same whether a remote shell re-parses it (ssh) or not (`ip netns exec`), so every
+/// transport gets identical words. The whole program is one `{ … }` group, so the shell has
+/// parsed all of it before running any of it, and the local side sends nothing more until
+/// the script asks (`send`) or has exec'd the agent (`exec`): the shell can never swallow
+/// binary or frame bytes as script text.
+public struct BootstrapScript: Sendable {
+    /// The build to find or install.
+    public let sha256: String
+    /// Its size in bytes (what `head -c` reads when it must be sent).
+    public let size: Int
+    /// `uname -m` the build runs on.
+    public let machine: String
+    /// The oldest glibc that can load it, if it needs glibc.
+    public let requiredGlibc: GlibcVersion?
+    /// Arguments after `agent` (already plain words: no quoting needed, checked at init).
+    public let agentArguments: [String]
+
+    public init(sha256: String, size: Int, machine: String, requiredGlibc: GlibcVersion?, agentArguments: [String]) {
+        precondition(sha256.allSatisfy(\.isHexDigit) && machine.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" })
+        self.sha256 = sha256
+        self.size = size
+        self.machine = machine
+        self.requiredGlibc = requiredGlibc
+        self.agentArguments = agentArguments
+    }
+
+    /// The program text; ends with a newline after the closing brace.
+    public var text: String {
+        let args = agentArguments.map(ShellWords.quote).joined(separator: " ")
+        let glibcCheck: String
+        if let need = requiredGlibc {
+            glibcCheck = """
+            v=$(getconf GNU_LIBC_VERSION 2>/dev/null) || v=
+            case "$v" in
+              glibc\\ *) v=${v#glibc }; maj=${v%%.*}; min=${v#*.}; min=${min%%.*}
+                if [ "$maj" -lt \(need.major) ] || { [ "$maj" -eq \(need.major) ] && [ "$min" -lt \(need.minor) ]; }; then
+                  fail libc "the remote C library is glibc $maj.$min; this gh-net build needs glibc \(need) or newer"
+                fi ;;
+              *) fail libc "the remote C library is not glibc (found: ${v:-unknown, musl?}); this gh-net build needs glibc \(need) or newer" ;;
+            esac
+            """
+        } else {
+            glibcCheck = ":"
+        }
+        return """
+        {
+        tmp=
+        say() { printf 'GHNET-BOOT %s\\n' "$*"; }
+        fail() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.err"; say "error $1 $2"; exit 1; }
+        os=$(uname -s); [ "$os" = Linux ] || fail os "the remote runs $os; the gh-net agent needs Linux"
+        m=$(uname -m); [ "$m" = \(machine) ] || fail arch "the remote CPU is $m; this gh-net build is for \(machine)"
+        \(glibcCheck)
+        [ -c /dev/net/tun ] || fail tun "the remote has no /dev/net/tun; load the tun module or start the container with --device /dev/net/tun"
+        dir=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/gh-net
+        mkdir -p "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
+        bin=$dir/gh-net-\(sha256)
+        if [ -x "$bin" ]; then
+          say cached "$bin"
+        else
+          need=$(( (\(size) + 1023) / 1024 + 64 ))
+          free=$(df -Pk "$dir" 2>/dev/null | awk 'NR==2 {print $4}')
+          if [ -n "$free" ] && [ "$free" -lt "$need" ] 2>/dev/null; then
+            fail space "no space left for the agent in $dir: it needs $need KiB, $free KiB are free"
+          fi
+          tmp=$dir/.gh-net-\(sha256).$$
+          trap 'rm -f "$tmp" "$tmp.err"; exit 1' HUP INT TERM
+          say send \(size)
+          head -c \(size) > "$tmp" 2>"$tmp.err" || fail store "could not store the agent in $dir: $(cat "$tmp.err" 2>/dev/null)"
+          got=$(wc -c < "$tmp" | tr -d ' ')
+          [ "$got" = \(size) ] || fail store "the agent arrived incomplete ($got of \(size) bytes)"
+          sum=$(sha256sum "$tmp" 2>/dev/null | cut -d ' ' -f 1)
+          [ "$sum" = \(sha256) ] || fail hash "the agent arrived corrupted (sha256 ${sum:-unavailable}, expected \(sha256))"
+          rm -f "$tmp.err"
+          chmod 755 "$tmp" && mv -f "$tmp" "$bin" || fail store "could not move the agent into place at $bin"
+          tmp=
+          trap - HUP INT TERM
+          say stored "$bin"
+        fi
+        if [ "$(id -u)" = 0 ]; then
+          say exec root
+          exec "$bin" agent \(args)
+        fi
+        command -v sudo >/dev/null 2>&1 || fail sudo "the agent needs root and the remote has no sudo"
+        sudo -n true 2>/dev/null || fail sudo "sudo on the remote asks for a password; the agent needs passwordless sudo (sudo -n)"
+        say exec sudo
+        exec sudo -n "$bin" agent \(args)
+        }
+
+        """
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GhNetCore
+import GhNetWire
+import Logging
+import NIOCore
+import NIOPosix
+import Subprocess
+
+/// The local side of one bridge: starts the transport, delivers and starts the agent, completes
+/// the handshake, then serves the link until the user stops it or the link ends.
+public final class LocalSession: Sendable {
+    /// What the session needs to know.
+    public struct Options: Sendable {
+        /// Where the agent runs.
+        public var target: TransportTarget
+        /// The ssh program and its options (for ``TransportTarget/ssh(_:)``).
+        public var sshCommand: [String]
+        /// Log level for both sides.
+        public var traceLevel: TraceLevel
+
+        public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel) {
+            self.target = target
+            self.sshCommand = sshCommand
+            self.traceLevel = traceLevel
+        }
+    }
+
+    private let options: Options
+    private let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs until a clean stop (returns) or a failure (throws ``LocalSessionError``).
+    public func run() async throws {
+        let identity: ExecutableIdentity
+        do {
+            identity = try ExecutableIdentity.current()
+        } catch {
+            throw LocalSessionError.cannotReadOwnExecutable("\(error)")
+        }
+        let stop = StopSignals()
+        let target = options.target
+        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"])
+        logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
+        let transport: TransportProcess
+        do {
+            transport = try await TransportProcess.launch(argv: argv, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        } catch {
+            throw LocalSessionError.cannotStartTransport("\(error)")
+        }
+        let outcome: Result<FrameSession.End, any Error>
+        do {
+            let end = try await transport.stdio.executeThenClose { inbound, outbound in
+                try await self.bridge(identity: identity, inbound: inbound, outbound: outbound, stop: stop)
+            }
+            outcome = .success(end)
+        } catch {
+            outcome = .failure(error)
+        }
+        let status = await transport.stop(grace: .seconds(5))
+        let tail = transport.stderrTail.snapshot
+        switch outcome {
+        case .success(.stopped), .success(.peerSaidGoodbye):
+            if case .success(.peerSaidGoodbye(let reason)) = outcome { logger.info("the agent ended the session: \(reason)") }
+            logger.info("disconnected from \(target.displayName)")
+        case .success(.linkClosed):
+            throw LocalSessionError.linkLost(target: target.displayName, status: status, stderr: tail)
+        case .success(.linkDead(let silence)):
+            throw LocalSessionError.linkDead(target: target.displayName, silentFor: silence)
+        case .failure(let error):
+            if stop.requested != nil { return }
+            throw LocalSessionError.classify(error, target: target.displayName, status: status, stderr: tail)
+        }
+    }
+
+    /// Delivery, handshake and serving, over the transport's stdio.
+    private func bridge(
+        identity: ExecutableIdentity,
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        stop: StopSignals
+    ) async throws -> FrameSession.End {
+        var iterator = inbound.makeAsyncIterator()
+        let delivery = AgentDelivery(identity: identity, agentArguments: ["--trace", options.traceLevel.rawValue], logger: logger)
+        let report = try await delivery.run(inbound: &iterator, outbound: outbound)
+        let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
+        logger.info("agent started in \(milliseconds) ms (\(report.cached ? "cached build reused" : "build sent and stored"), running as \(report.how))")
+
+        var reader = FrameReader(iterator: iterator, leftover: report.leftover)
+        let session = FrameSession(writer: FrameWriter(outbound: outbound), logger: logger)
+        let hello = Hello(
+            role: .local,
+            build: BuildIdentity(contentHash: identity.sha256, version: ExecutableIdentity.version),
+            capabilities: [],
+            logLevel: options.traceLevel.wireLevel,
+            session: .random()
+        )
+        let established = try await session.handshake(ours: hello, reader: &reader)
+        logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
+        let agentLogger = Logger(label: "agent")
+        return try await session.serve(reader: reader, stop: stop) { frame in
+            switch frame {
+            case .log(let level, let message):
+                agentLogger.log(level: level.loggerLevel, "\(message)")
+            default:
+                agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Subprocess
+import SystemPackage
+
+/// The child process that carries the byte stream to the remote (`ssh …`, `gh codespace ssh …`
+/// or a `--via` prefix). swift-subprocess spawns it; SwiftNIO drives its stdin/stdout as one
+/// channel; its stderr is always drained line by line into the log and the last lines are
+/// kept for error messages.
+///
+/// The child stays in our process group and keeps the controlling terminal, so ssh can ask for a
+/// host-key confirmation or a passphrase on /dev/tty before anything full-screen starts.
+public final class TransportProcess: Sendable {
+    /// Bytes to and from the remote program's stdin/stdout.
+    public let stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    /// The last lines the child wrote on stderr.
+    public let stderrTail: LineTail
+    /// Process id of the child.
+    public let pid: pid_t
+    private let exit: Task<TerminationStatus, any Error>
+
+    /// Spawning failed before the child ran (e.g. the program is not on PATH).
+    public struct LaunchFailed: Error, CustomStringConvertible {
+        public let program: String
+        public let reason: String
+        public var description: String { "cannot run \(program): \(reason)" }
+    }
+
+    /// Starts `argv` with pipes for stdin, stdout and stderr.
+    public static func launch(argv: [String], group: any EventLoopGroup, logger: Logger) async throws -> TransportProcess {
+        precondition(!argv.isEmpty)
+        let stdinPipe = try Pipe.make(), stdoutPipe = try Pipe.make(), stderrPipe = try Pipe.make()
+        let tail = LineTail(capacity: 20)
+        let pidBox = PidBox()
+        let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
+        let stdinRead = stdinPipe.read, stdoutWrite = stdoutPipe.write, stderrWrite = stderrPipe.write
+        let exit = Task<TerminationStatus, any Error> {
+            let result = try await Subprocess.run(
+                executable,
+                arguments: Arguments(Array(argv.dropFirst())),
+                input: .fileDescriptor(FileDescriptor(rawValue: stdinRead), closeAfterSpawningProcess: true),
+                output: .fileDescriptor(FileDescriptor(rawValue: stdoutWrite), closeAfterSpawningProcess: true),
+                error: .fileDescriptor(FileDescriptor(rawValue: stderrWrite), closeAfterSpawningProcess: true)
+            ) { execution in
+                pidBox.set(execution.processIdentifier.value)
+            }
+            return result.terminationStatus
+        }
+        let pid: pid_t
+        do {
+            pid = try await pidBox.wait(orFailureOf: exit)
+        } catch {
+            for fd in [stdinPipe.write, stdoutPipe.read, stderrPipe.read] { close(fd) }
+            throw LaunchFailed(program: argv[0], reason: "\(error)")
+        }
+        let remoteLogger = Logger(label: "remote")
+        _ = try await NIOPipeBootstrap(group: group).takingOwnershipOfDescriptor(input: stderrPipe.read) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(StderrLineHandler(tail: tail, logger: remoteLogger))
+            }
+        }
+        let stdio = try await NIOPipeBootstrap(group: group)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .takingOwnershipOfDescriptors(input: stdoutPipe.read, output: stdinPipe.write) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.debug("transport started", metadata: ["pid": "\(pid)", "command": "\(argv.map(ShellWords.quote).joined(separator: " "))"])
+        return TransportProcess(stdio: stdio, stderrTail: tail, pid: pid, exit: exit)
+    }
+
+    private init(stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderrTail: LineTail, pid: pid_t, exit: Task<TerminationStatus, any Error>) {
+        self.stdio = stdio
+        self.stderrTail = stderrTail
+        self.pid = pid
+        self.exit = exit
+    }
+
+    /// Waits for the child to end and gives its status (`nil` if it could not be observed).
+    public func waitForExit() async -> TerminationStatus? {
+        try? await exit.value
+    }
+
+    /// Waits up to `grace` for the child to end by itself (after its stdin was closed), then
+    /// sends SIGTERM, and SIGKILL a second later. Gives the final status.
+    public func stop(grace: Duration) async -> TerminationStatus? {
+        let exit = self.exit
+        let pid = self.pid
+        return await withTaskGroup(of: TerminationStatus?.self) { group in
+            group.addTask { try? await exit.value }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                kill(pid, SIGTERM)
+                try? await Task.sleep(for: .seconds(1))
+                kill(pid, SIGKILL)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if let first { return first }
+            return try? await exit.value
+        }
+    }
+}
+
+/// A pipe's two descriptors, both close-on-exec (swift-subprocess dups the child's ends into place).
+private enum Pipe {
+    static func make() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw TransportProcess.LaunchFailed(program: "pipe", reason: String(cString: strerror(errno)))
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+}
+
+/// Hands the child's pid from swift-subprocess's body closure to the launcher.
+private final class PidBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pid: pid_t?
+    private var waiter: CheckedContinuation<pid_t, any Error>?
+
+    func set(_ value: pid_t) {
+        lock.lock()
+        if let waiter { self.waiter = nil; lock.unlock(); waiter.resume(returning: value); return }
+        pid = value
+        lock.unlock()
+    }
+
+    /// The pid once known; throws the spawn error if the task ends first.
+    func wait(orFailureOf task: Task<TerminationStatus, any Error>) async throws -> pid_t {
+        let failure = Task {
+            do { _ = try await task.value } catch { self.fail(error) }
+        }
+        defer { _ = failure }
+        return try await withCheckedThrowingContinuation { continuation in
+            lock.lock()
+            if let pid { lock.unlock(); continuation.resume(returning: pid); return }
+            waiter = continuation
+            lock.unlock()
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        lock.lock()
+        guard let waiter else { lock.unlock(); return }
+        self.waiter = nil
+        lock.unlock()
+        waiter.resume(throwing: error)
+    }
+}

@@ -1,0 +1,3 @@
+import GhNetCLI
+
+await Entry.main(Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Testing
+@testable import GhNetCLI
+@testable import GhNetLocal
+
+@Suite struct StartCommandParsingTests {
+    func parse(_ arguments: [String]) throws -> StartCommand {
+        let command = try GhNetCommand.parseAsRoot(arguments)
+        return try #require(command as? StartCommand)
+    }
+
+    @Test func startIsTheDefaultCommand() throws {
+        let start = try parse(["--ssh", "root@cs:2222"])
+        #expect(start.ssh == (try SSHDestination(parsing: "root@cs:2222")))
+        #expect(start.trace == .info && start.gui == nil && start.dns == nil)
+    }
+
+    @Test func takesTheOriginalsOptionForms() throws {
+        let start = try parse(["start", "-c", "my-space", "--gui", "false", "--trace", "debug", "--trace-dest", "/tmp/x.log",
+                               "--dns", "true", "--route", "198.18.0.0/15", "--route", "2001:db8::/32",
+                               "--exclude", "198.19.0.0/16", "--dns-domain", "Corp.Example.", "--dns-domain", "lab.test"])
+        #expect(start.codespace == "my-space")
+        #expect(start.gui == .false && start.dns == .true && start.trace == .debug && start.traceDest == "/tmp/x.log")
+        #expect(start.route.map(\.description) == ["198.18.0.0/15", "2001:db8::/32"])
+        #expect(start.exclude.map(\.description) == ["198.19.0.0/16"])
+        #expect(start.dnsDomain.map(\.name) == ["corp.example", "lab.test"])
+    }
+
+    @Test(arguments: [
+        ["--gui", "yes"], ["--trace", "loud"], ["--route", "198.18.0.1/15"], ["--route", "nonsense"],
+        ["--ssh", "a", "--via", "b"], ["-c", "x", "--ssh", "y"], ["--via", "'unbalanced"], ["--via", ""],
+        ["--dns-domain", "bad..name"], ["--dns-domain", "-x.example"], ["--ssh", "host:0"], ["--unknown"],
+        ["start", "extra-positional"],
+    ])
+    func rejectsBadArguments(arguments: [String]) {
+        #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(arguments) }
+        #expect(GhNetCommand.exitCode(for: CleanExit.helpRequest()) == .success)
+    }
+
+    @Test func agentIsHiddenFromHelp() {
+        let help = GhNetCommand.helpMessage()
+        #expect(help.contains("start") && help.contains("demo") && help.contains("version"))
+        #expect(!help.contains("\n  agent "), "the agent subcommand is not listed")
+    }
+
+    @Test func domainNamesAreValidated() {
+        #expect(DNSDomain(argument: "a-b.example")?.name == "a-b.example")
+        #expect(DNSDomain(argument: String(repeating: "a", count: 64) + ".example") == nil)
+        #expect(DNSDomain(argument: "") == nil)
+        #expect(DNSDomain(argument: "x_y.example") != nil)
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import GhNetCore
+@testable import GhNetLocal
+
+/// Runs the real bootstrap script under /bin/sh, as the remote would, with a fake "agent"
+/// (a shell script) and stub commands first on PATH to play remotes that fail a check.
+@Suite(.serialized) struct BootstrapScriptTests {
+    /// A fake agent: reports its arguments, then echoes what follows on stdin (the frames).
+    static let fakeAgent = Array("#!/bin/sh\necho \"AGENT-RAN $*\"\nexec cat\n".utf8)
+
+    struct Run {
+        let dir: URL
+        let process = Process()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        var received: [UInt8] = []
+
+        init(stubs: [String: String]) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-\(UUID().uuidString)")
+            let bin = dir.appendingPathComponent("stubs")
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            for (name, body) in stubs {
+                let path = bin.appendingPathComponent(name)
+                try ("#!/bin/sh\n" + body + "\n").write(to: path, atomically: true, encoding: .utf8)
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
+            }
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.environment = [
+                "PATH": bin.path + ":/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME": dir.path,
+                "XDG_CACHE_HOME": dir.appendingPathComponent("cache").path,
+            ]
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let p = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if p.isRunning { p.terminate() } }
+        }
+
+        func send(_ bytes: [UInt8]) { stdin.fileHandleForWriting.write(Data(bytes)) }
+
+        /// Reads until a line starting with `prefix` arrives (or the output ends); gives that line.
+        mutating func line(startingWith prefix: String) -> String? {
+            while true {
+                if let text = String(bytes: received, encoding: .utf8) {
+                    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                    if let hit = lines.dropLast().first(where: { $0.hasPrefix(prefix) }) {
+                        return String(hit)
+                    }
+                }
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                received += chunk
+            }
+        }
+
+        func finish() -> String {
+            try? stdin.fileHandleForWriting.close()
+            let rest = stdout.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: dir)
+            return String(decoding: received + rest, as: UTF8.self)
+        }
+    }
+
+    static func script(for payload: [UInt8], glibc: GlibcVersion? = GlibcVersion(major: 2, minor: 17)) -> BootstrapScript {
+        let identity = try! ExecutableIdentity.current()
+        return BootstrapScript(sha256: sha256Hex(payload), size: payload.count, machine: identity.machine,
+                               requiredGlibc: glibc, agentArguments: ["--trace", "debug"])
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let i = Pipe(), o = Pipe()
+        p.standardInput = i
+        p.standardOutput = o
+        try! p.run()
+        i.fileHandleForWriting.write(Data(bytes))
+        try! i.fileHandleForWriting.close()
+        let out = String(decoding: o.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return String(out.prefix(64))
+    }
+
+    @Test func sendsStoresThenReusesTheCachedBuild() throws {
+        let script = Self.script(for: Self.fakeAgent)
+        // First start: the script asks for the executable, verifies and stores it, and execs it.
+        var first = try Run(stubs: [:])
+        first.send(Array(script.text.utf8))
+        #expect(first.line(startingWith: "GHNET-BOOT send") == "GHNET-BOOT send \(Self.fakeAgent.count)")
+        first.send(Self.fakeAgent)
+        #expect(first.line(startingWith: "GHNET-BOOT stored")?.hasSuffix(script.sha256) == true)
+        #expect(first.line(startingWith: "GHNET-BOOT exec") == "GHNET-BOOT exec root")
+        #expect(first.line(startingWith: "AGENT-RAN") == "AGENT-RAN agent --trace debug")
+        first.send(Array("FRAME-BYTES\n".utf8))
+        #expect(first.line(startingWith: "FRAME-BYTES") != nil, "stdin reaches the agent intact after exec")
+        let cacheDir = first.dir.appendingPathComponent("cache/gh-net")
+        let stored = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path)
+        #expect(stored == ["gh-net-\(script.sha256)"], "stored atomically under its hash, no temporary left")
+
+        // Second start with the same cache: no transfer.
+        var second = try Run(stubs: [:])
+        try FileManager.default.createDirectory(at: second.dir.appendingPathComponent("cache"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: cacheDir, to: second.dir.appendingPathComponent("cache/gh-net"))
+        _ = first.finish()
+        second.send(Array(script.text.utf8))
+        #expect(second.line(startingWith: "GHNET-BOOT cached") != nil)
+        #expect(second.line(startingWith: "AGENT-RAN") != nil)
+        #expect(!second.finish().contains("GHNET-BOOT send"))
+    }
+
+    @Test func refusesACorruptedTransfer() throws {
+        let script = Self.script(for: Self.fakeAgent)
+        var run = try Run(stubs: [:])
+        run.send(Array(script.text.utf8))
+        _ = run.line(startingWith: "GHNET-BOOT send")
+        var corrupted = Self.fakeAgent
+        corrupted[0] ^= 0xFF
+        run.send(corrupted)
+        let error = run.line(startingWith: "GHNET-BOOT error")
+        #expect(error?.hasPrefix("GHNET-BOOT error hash the agent arrived corrupted") == true)
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: run.dir.appendingPathComponent("cache/gh-net").path)) ?? []
+        #expect(leftovers.isEmpty, "nothing half-written stays in the cache: \(leftovers)")
+        _ = run.finish()
+    }
+
+    @Test(arguments: [
+        (["uname": "[ \"$1\" = -s ] && echo Darwin || echo x86_64"], 17, "GHNET-BOOT error os the remote runs Darwin"),
+        (["uname": "[ \"$1\" = -m ] && echo riscv64 || echo Linux"], 17, "GHNET-BOOT error arch the remote CPU is riscv64"),
+        (["getconf": "echo glibc 2.17"], 99, "GHNET-BOOT error libc the remote C library is glibc 2.17; this gh-net build needs glibc 2.99 or newer"),
+        (["getconf": "exit 1"], 17, "GHNET-BOOT error libc the remote C library is not glibc"),
+        (["df": "printf 'Filesystem 1K-blocks Used Available Use%% Mounted\\n/dev/x 100 90 10 90%% /\\n'"], 17, "GHNET-BOOT error space no space left for the agent"),
+        (["id": "echo 1000", "sudo": "exit 1"], 17, "GHNET-BOOT error sudo sudo on the remote asks for a password"),
+    ])
+    func reportsFailedChecksClearly(stubs: [String: String], glibcMinor: Int, expected: String) throws {
+        let script = Self.script(for: Self.fakeAgent, glibc: GlibcVersion(major: 2, minor: glibcMinor))
+        var run = try Run(stubs: stubs)
+        run.send(Array(script.text.utf8))
+        var error: String?
+        while let line = run.line(startingWith: "GHNET-BOOT"), error == nil {
+            if line.hasPrefix("GHNET-BOOT send") { run.send(Self.fakeAgent) }
+            if line.hasPrefix("GHNET-BOOT error") { error = line }
+            if line.hasPrefix("GHNET-BOOT exec") { break }
+            run.received.removeFirst(run.received.firstIndex(of: 0x0A).map { $0 + 1 } ?? 0)
+        }
+        #expect(error?.hasPrefix(expected) == true, "got \(error ?? "no error line")")
+        #expect(!run.finish().contains("AGENT-RAN"), "a failed check never starts the agent")
+    }
+
+    @Test func findsTheGlibcRequirementOfThisBuild() throws {
+        let identity = try ExecutableIdentity.current()
+        #expect(identity.size > 0 && identity.sha256.count == 64)
+        let need = try #require(identity.requiredGlibc, "a dynamically linked build needs some glibc")
+        #expect(need >= GlibcVersion(major: 2, minor: 2))
+        var scanner = GlibcRequirementScanner()
+        for chunk in [Data("xxGLIBC_2.3".utf8), Data("4\0GLIBC_2.17\0GLIBC_2.2.5\0".utf8)] { scanner.scan(chunk) }
+        #expect(scanner.highest == GlibcVersion(major: 2, minor: 34))
+    }
+}

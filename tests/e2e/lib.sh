@@ -1,0 +1,87 @@
+# Shared helpers for the end-to-end tests (sourced). Each test builds its own test hosts with
+# scripts/testhosts.sh and tears them down on exit, also when it fails.
+set -euo pipefail
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$E2E_DIR/../.." && pwd)
+: "${GHNET_BIN:?set GHNET_BIN to the gh-net binary}"
+PASSES=0
+FAILURES=0
+STARTED_PIDS=()
+WORK=$(mktemp -d /tmp/ghnet-e2e-XXXXXX)
+
+pass() { PASSES=$((PASSES + 1)); echo "  PASS $*"; }
+fail() { FAILURES=$((FAILURES + 1)); echo "  FAIL $*"; }
+check() { # check "description" command…
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  [ -n "${GHNET_HOSTS_ENV:-}" ] && "$ROOT/scripts/testhosts.sh" down "$GHNET_HOSTS_ENV" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+hosts_up() {
+  local env
+  env=$("$ROOT/scripts/testhosts.sh" up) || { echo "testhosts up failed"; exit 1; }
+  GHNET_HOSTS_ENV=$env
+  # shellcheck disable=SC1090
+  source "$env"
+}
+
+# in_ns ROLE CMD… — run in a test host (cs, laptop, corp, net).
+in_ns() {
+  local role=$1; shift
+  local var="GHNET_NS_${role^^}"
+  ip netns exec "${!var}" "$@"
+}
+
+# bridge_start LOG ARGS… — runs gh-net start in the laptop, in the background; sets BRIDGE_PID.
+bridge_start() {
+  local log=$1; shift
+  # ip netns exec and env both exec, so $! is gh-net itself (signals reach it, not a subshell).
+  ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="ssh -F $GHNET_SSH_CONFIG" "$GHNET_BIN" start --gui false "$@" >"$log" 2>&1 &
+  BRIDGE_PID=$!
+  STARTED_PIDS+=("$BRIDGE_PID")
+}
+
+# wait_for_line FILE PATTERN SECONDS — waits (bounded) until an extended regex shows in FILE.
+wait_for_line() {
+  local file=$1 pattern=$2 limit=$3 i
+  for ((i = 0; i < limit * 10; i++)); do
+    grep -Eq -- "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_exit PID SECONDS — waits (bounded) for a child to end; sets EXIT_CODE (124 on timeout).
+wait_exit() {
+  local pid=$1 limit=$2 i
+  for ((i = 0; i < limit * 10; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null && EXIT_CODE=0 || EXIT_CODE=$?
+      return 0
+    fi
+    sleep 0.1
+  done
+  EXIT_CODE=124
+  return 1
+}
+
+# agents_in_cs — the gh-net agent processes running in the codespace namespace.
+agents_in_cs() {
+  local pid
+  for pid in $(ip netns pids "$GHNET_NS_CS"); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "gh-net.* agent" && echo "$pid"
+  done
+  return 0
+}
+
+finish() {
+  echo "  $PASSES passed, $FAILURES failed"
+  [ "$FAILURES" -eq 0 ]
+}
