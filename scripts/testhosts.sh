@@ -58,7 +58,7 @@ Commands
   -h, --help         This text.
 
 Test hook: GHNET_TESTHOSTS_FAIL_AT=netns|links|services makes 'up' fail on
-purpose at that stage (used by tests/e2e/testhosts_selftest.sh).
+purpose at that stage (used by tests/e2e/testhosts_test.sh).
 
 Topology of one run (suffix = 6 random hex digits, namespaces
 ${NS_PREFIX}<suffix>-<role>, state dir ${STATE_PREFIX}<suffix>/):

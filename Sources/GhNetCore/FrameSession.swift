@@ -93,7 +93,10 @@ public struct FrameSession: Sendable {
                         break
                     case .goodbye(let reason):
                         return .peerSaidGoodbye(reason)
-                    case .hello, .refuse:
+                    case .refuse(let reason):
+                        // A peer may refuse after accepting (e.g. a capability it requires is missing).
+                        throw Refused(reason: reason, byPeer: true)
+                    case .hello:
                         throw ProtocolViolation(description: "unexpected \(frame.kind) after the handshake")
                     default:
                         try await handle(frame)
