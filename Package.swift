@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Pure: IPv4/IPv6 addresses and CIDR prefixes, shared by every layer.
@@ -27,6 +28,22 @@ let package = Package(
         ),
         // Pure: IPv4/IPv6/ICMP/UDP/TCP packet views, checksums, parse and emit.
         .target(name: "GhNetPackets", dependencies: ["GhNetAddress"]),
+        // Pure: bounded NAT tables (UDP and ICMP echo flows) with idle expiry and LRU eviction.
+        .target(name: "GhNetFlows", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
+        // Pure: routing tables (from /proc), what to advertise, and the per-flow policy.
+        .target(name: "GhNetRoutes", dependencies: ["GhNetAddress"]),
+        // C: interface, address and route ioctls (SIOCSIFMTU, SIOCSIFADDR, SIOCADDRT…) and TUNSETIFF.
+        .target(name: "CGhNetIoctl"),
+        // I/O on Linux for the agent: the TUN device and route/address changes over netlink.
+        .target(
+            name: "GhNetLinux",
+            dependencies: [
+                "CGhNetIoctl",
+                "GhNetAddress",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // I/O shared by both sides: logging, frame channel handlers, build identity.
         .target(
             name: "GhNetCore",
@@ -43,6 +60,9 @@ let package = Package(
             name: "GhNetLocal",
             dependencies: [
                 "GhNetAddress",
+                "GhNetFlows",
+                "GhNetPackets",
+                "GhNetRoutes",
                 "GhNetCore",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -56,6 +76,10 @@ let package = Package(
         .target(
             name: "GhNetAgent",
             dependencies: [
+                "GhNetAddress",
+                "GhNetLinux",
+                "GhNetPackets",
+                "GhNetRoutes",
                 "GhNetCore",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,6 +111,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "GhNetAgentTests", dependencies: ["GhNetAgent", "GhNetPackets", "GhNetWire", "GhNetAddress"]),
+        .testTarget(name: "GhNetFlowsTests", dependencies: ["GhNetFlows"]),
+        .testTarget(name: "GhNetRoutesTests", dependencies: ["GhNetRoutes", "GhNetAddress"]),
         .testTarget(name: "GhNetPacketsTests", dependencies: ["GhNetPackets"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GhNetLocalTests",

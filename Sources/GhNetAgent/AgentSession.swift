@@ -1,4 +1,5 @@
 import Foundation
+import GhNetAddress
 import GhNetCore
 import GhNetWire
 import Logging
@@ -11,10 +12,13 @@ import NIOPosix
 public final class AgentSession: Sendable {
     private let logger: Logger
     private let traceLevel: TraceLevel
+    private let transportPeer: IPAddress?
 
-    public init(logger: Logger, traceLevel: TraceLevel) {
+    /// `transportPeer` is the address the SSH connection comes from: never routed into the tunnel.
+    public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?) {
         self.logger = logger
         self.traceLevel = traceLevel
+        self.transportPeer = transportPeer
     }
 
     /// Runs until the link ends; throws ``AgentSessionError`` on a failure.
@@ -53,10 +57,7 @@ public final class AgentSession: Sendable {
                 )
                 let established = try await session.handshake(ours: hello, reader: &reader)
                 logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
-                let logger = self.logger
-                return try await session.serve(reader: reader, stop: stop) { frame in
-                    logger.debug("ignoring \(frame.kind) frame: not handled by this version")
-                }
+                return try await self.bridge(session: session, reader: reader, stop: stop)
             }
         } catch let refused as FrameSession.Refused {
             throw AgentSessionError.refused(refused.reason)
@@ -76,6 +77,39 @@ public final class AgentSession: Sendable {
     }
 }
 
+extension AgentSession {
+    /// Sets up the TUN device and routes, then serves frames and packets until the link ends;
+    /// the device and routes are removed however it ends.
+    private func bridge(session: FrameSession, reader: FrameReader, stop: StopSignals) async throws -> FrameSession.End {
+        let outbox = FrameOutbox()
+        let bridge: AgentBridge
+        do {
+            bridge = try await AgentBridge.start(outbox: outbox, transportPeer: transportPeer, logger: logger)
+        } catch {
+            try? await session.send(.goodbye(reason: "the agent cannot set up its TUN device: \(error)"))
+            throw AgentSessionError.tun("\(error)")
+        }
+        defer { bridge.shutdown() }
+        return try await withThrowingTaskGroup(of: FrameSession.End?.self) { tasks in
+            tasks.addTask {
+                try? await outbox.drain(into: session)
+                return nil
+            }
+            tasks.addTask {
+                try await session.serve(reader: reader, stop: stop) { frame in bridge.frameFromLocal(frame) }
+            }
+            defer { outbox.finish() }
+            while let result = try await tasks.next() {
+                if let end = result {
+                    tasks.cancelAll()
+                    return end
+                }
+            }
+            return .linkClosed
+        }
+    }
+}
+
 /// Why the agent ended with a failure.
 public enum AgentSessionError: Error, CustomStringConvertible {
     /// stdin/stdout could not be used as the link.
@@ -84,6 +118,8 @@ public enum AgentSessionError: Error, CustomStringConvertible {
     case refused(String)
     /// The link broke.
     case link(String)
+    /// The TUN device or its routes could not be set up.
+    case tun(String)
 
     /// The process exit code.
     public var exitCode: Int32 { 1 }
@@ -93,6 +129,7 @@ public enum AgentSessionError: Error, CustomStringConvertible {
         case .stdio(let detail): return "cannot use stdin/stdout as the link: \(detail)"
         case .refused(let reason): return reason
         case .link(let detail): return detail
+        case .tun(let detail): return "cannot set up the TUN device: \(detail)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GhNetAddress
 import GhNetAgent
 import GhNetCore
 import Logging
@@ -15,11 +16,14 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Log verbosity (the local side passes its own).")
     var trace: TraceLevel = .info
 
+    @Option(name: .customLong("transport-peer"), help: "The address the transport (SSH) connection comes from; never routed into the tunnel.")
+    var transportPeer: IPAddress?
+
     func run() async throws {
         try LogSetup.bootstrap(level: trace, destination: nil)
         let logger = Logger(label: "agent")
         do {
-            try await AgentSession(logger: logger, traceLevel: trace).run()
+            try await AgentSession(logger: logger, traceLevel: trace, transportPeer: transportPeer).run()
         } catch let error as AgentSessionError {
             logger.error("\(error)")
             throw ExitCode(error.exitCode)

@@ -18,6 +18,10 @@ extension IPPrefix: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
 
+extension IPAddress: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
 extension SSHDestination: ExpressibleByArgument {
     public init?(argument: String) {
         guard let parsed = try? SSHDestination(parsing: argument) else { return nil }

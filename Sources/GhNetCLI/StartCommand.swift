@@ -90,7 +90,7 @@ struct StartCommand: AsyncParsableCommand {
             }
             sshCommand = words
         }
-        let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace)
+        let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude)
         do {
             try await LocalSession(options: options, logger: logger).run()
         } catch let error as LocalSessionError {
@@ -106,9 +106,6 @@ struct StartCommand: AsyncParsableCommand {
         }
         if dns != nil || !dnsDomain.isEmpty {
             lines.append("--dns/--dns-domain: the DNS hook is not yet available; remote DNS is left as it is")
-        }
-        if !route.isEmpty || !exclude.isEmpty {
-            lines.append("--route/--exclude: packet forwarding is not yet available; no routes are installed")
         }
         return lines
     }

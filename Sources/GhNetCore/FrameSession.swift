@@ -33,7 +33,8 @@ public struct FrameSession: Sendable {
     }
 
     let writer: FrameWriter
-    let logger: Logger
+    /// The session's logger (also used by helpers that write on its behalf).
+    public let logger: Logger
     let encoder = FrameEncoder()
 
     public init(writer: FrameWriter, logger: Logger) {
@@ -45,6 +46,11 @@ public struct FrameSession: Sendable {
     public func send(_ frame: Frame) async throws {
         var buffer = ByteBuffer()
         try encoder.encode(frame, into: &buffer)
+        try await writer.sendEncoded(buffer)
+    }
+
+    /// Sends bytes holding whole encoded frames (a batch from ``FrameOutbox``).
+    public func sendEncoded(_ buffer: ByteBuffer) async throws {
         try await writer.sendEncoded(buffer)
     }
 

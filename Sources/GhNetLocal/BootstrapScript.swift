@@ -3,7 +3,8 @@ import GhNetCore
 /// The POSIX-sh program the local side writes to the remote `sh`'s stdin. It checks the
 /// remote (OS, CPU, C library, TUN, sudo), finds this exact build in the remote user's cache
 /// folder or receives it over the same stdin, verifies and stores it atomically, and `exec`s it
-/// as `agent`. It reports each step as a `GHNET-BOOT …` line on stdout (see ``BootstrapLine``).
+/// as `agent` (passing the address the SSH connection comes from, `SSH_CONNECTION`, which
+/// the agent must never route into the tunnel). It reports each step as a `GHNET-BOOT …` line on stdout (see ``BootstrapLine``).
 ///
 /// Why stdin and not `sh -c SCRIPT`: the remote command is then the single word `sh`, which reads
 /// the same whether a remote shell re-parses it (ssh) or not (`ip netns exec`), so every
@@ -84,14 +85,17 @@ public struct BootstrapScript: Sendable {
           trap - HUP INT TERM
           say stored "$bin"
         fi
+        peer=${SSH_CONNECTION%% *}
+        set -- \(args)
+        case "$peer" in *[!0-9a-fA-F.:]*|'') ;; *) set -- "$@" --transport-peer "$peer" ;; esac
         if [ "$(id -u)" = 0 ]; then
           say exec root
-          exec "$bin" agent \(args)
+          exec "$bin" agent "$@"
         fi
         command -v sudo >/dev/null 2>&1 || fail sudo "the agent needs root and the remote has no sudo"
         sudo -n true 2>/dev/null || fail sudo "sudo on the remote asks for a password; the agent needs passwordless sudo (sudo -n)"
         say exec sudo
-        exec sudo -n "$bin" agent \(args)
+        exec sudo -n "$bin" agent "$@"
         }
 
         """

@@ -1,4 +1,5 @@
 import Foundation
+import GhNetAddress
 import GhNetCore
 import GhNetWire
 import Logging
@@ -17,11 +18,18 @@ public final class LocalSession: Sendable {
         public var sshCommand: [String]
         /// Log level for both sides.
         public var traceLevel: TraceLevel
+        /// Prefixes to bridge in addition to what the routing table says (`--route`).
+        public var routes: [IPPrefix]
+        /// Prefixes never to bridge (`--exclude`).
+        public var excluded: [IPPrefix]
 
-        public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel) {
+        public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
+                    routes: [IPPrefix] = [], excluded: [IPPrefix] = []) {
             self.target = target
             self.sshCommand = sshCommand
             self.traceLevel = traceLevel
+            self.routes = routes
+            self.excluded = excluded
         }
     }
 
@@ -100,14 +108,62 @@ public final class LocalSession: Sendable {
         )
         let established = try await session.handshake(ours: hello, reader: &reader)
         logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
+        return try await serveFlows(session: session, reader: reader, stop: stop)
+    }
+
+    /// Runs the bridge proper: advertises routes, relays UDP and ping, and keeps the NAT tables
+    /// and the advertisement fresh, until the link ends.
+    private func serveFlows(session: FrameSession, reader: FrameReader, stop: StopSignals) async throws -> FrameSession.End {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let outbox = FrameOutbox()
+        let routes = LocalRoutes(extra: options.routes, excluded: options.excluded, logger: logger)
+        let udp = UDPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "udp"))
+        let echo = EchoRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "ping"))
+        defer {
+            udp.closeAll()
+            echo.closeAll()
+        }
+        if let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
         let agentLogger = Logger(label: "agent")
-        return try await session.serve(reader: reader, stop: stop) { frame in
-            switch frame {
-            case .log(let level, let message):
-                agentLogger.log(level: level.loggerLevel, "\(message)")
-            default:
-                agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
+        return try await withThrowingTaskGroup(of: FrameSession.End?.self) { tasks in
+            tasks.addTask {
+                // Ends when the link closes under it; the serving task reports how the link ended.
+                try? await outbox.drain(into: session)
+                return nil
             }
+            tasks.addTask {
+                // Housekeeping: idle NAT records expire; a changed routing table is re-advertised.
+                var tick = 0
+                while true {
+                    try await Task.sleep(for: .seconds(1))
+                    udp.expireIdle()
+                    echo.expireIdle()
+                    tick += 1
+                    if tick % 2 == 0, let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
+                }
+            }
+            tasks.addTask {
+                try await session.serve(reader: reader, stop: stop) { frame in
+                    switch frame {
+                    case .udpDatagram(let source, let destination, let payload):
+                        await udp.forward(source: source, destination: destination, payload: payload)
+                    case .icmpEchoRequest(let request):
+                        await echo.forward(request)
+                    case .log(let level, let message):
+                        agentLogger.log(level: level.loggerLevel, "\(message)")
+                    default:
+                        agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
+                    }
+                }
+            }
+            defer { outbox.finish() }
+            while let result = try await tasks.next() {
+                if let end = result {
+                    tasks.cancelAll()
+                    return end
+                }
+            }
+            return .linkClosed
         }
     }
 }

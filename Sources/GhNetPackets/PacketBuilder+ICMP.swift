@@ -7,6 +7,23 @@ extension PacketBuilder {
     /// Largest ICMPv6 error: RFC 4443 §2.4(c), as much as fits in the minimum MTU of 1280 bytes.
     public static let maximumICMPv6ErrorLength = 1280
 
+    /// Builds a complete ICMP echo request packet (IPv4 or ICMPv6, by the address family) —
+    /// what a `ping` sends; the agent uses it to rebuild the packet an ICMP error quotes.
+    public static func echoRequest(
+        addresses: IPAddressPair, identifier: UInt16, sequence: UInt16, data: UnsafeRawBufferPointer,
+        hopLimit: UInt8 = defaultHopLimit
+    ) throws(PacketBuildError) -> [UInt8] {
+        try icmpPacket(addresses: addresses, bodyCount: data.count, hopLimit: hopLimit) { out throws(PacketBuildError) in
+            switch addresses.family {
+            case .v4:
+                try ICMPv4Message.echoRequest(identifier: identifier, sequence: sequence).emit(body: data, into: out)
+            case .v6:
+                try ICMPv6Message.echoRequest(identifier: identifier, sequence: sequence)
+                    .emit(body: data, addresses: addresses, into: out)
+            }
+        }
+    }
+
     /// An ICMP (IPv4) or ICMPv6 (IPv6) echo reply carrying `data`, as the agent sends once the
     /// local side's ping is answered.
     public static func echoReply(

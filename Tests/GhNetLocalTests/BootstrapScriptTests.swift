@@ -30,6 +30,7 @@ import Testing
                 "PATH": bin.path + ":/usr/sbin:/usr/bin:/sbin:/bin",
                 "HOME": dir.path,
                 "XDG_CACHE_HOME": dir.appendingPathComponent("cache").path,
+                "SSH_CONNECTION": "198.18.3.2 51234 198.18.0.2 22",
             ]
             process.standardInput = stdin
             process.standardOutput = stdout
@@ -94,7 +95,7 @@ import Testing
         first.send(Self.fakeAgent)
         #expect(first.line(startingWith: "GHNET-BOOT stored")?.hasSuffix(script.sha256) == true)
         #expect(first.line(startingWith: "GHNET-BOOT exec") == "GHNET-BOOT exec root")
-        #expect(first.line(startingWith: "AGENT-RAN") == "AGENT-RAN agent --trace debug")
+        #expect(first.line(startingWith: "AGENT-RAN") == "AGENT-RAN agent --trace debug --transport-peer 198.18.3.2")
         first.send(Array("FRAME-BYTES\n".utf8))
         #expect(first.line(startingWith: "FRAME-BYTES") != nil, "stdin reaches the agent intact after exec")
         let cacheDir = first.dir.appendingPathComponent("cache/gh-net")

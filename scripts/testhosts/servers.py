@@ -75,11 +75,16 @@ def udp_echo(port):
             sock.setsockopt(socket.SOL_SOCKET, opt, 1 << 20)
         except OSError:
             pass
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
     sock.bind(("::", port))
     while True:
-        data, peer = sock.recvfrom(65535)
+        # Answer from the address the datagram was sent to (as real servers do on a host with
+        # several addresses), so clients with connected sockets accept the reply.
+        data, ancillary, _, peer = sock.recvmsg(65535, socket.CMSG_SPACE(20))
+        reply_from = [(level, kind, info) for level, kind, info in ancillary
+                      if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO]
         try:
-            sock.sendto(data, peer)
+            sock.sendmsg([data], reply_from, 0, peer)
         except OSError as exc:
             sys.stderr.write("udpecho: reply of %d bytes to %s failed: %s\n"
                              % (len(data), peer[0], exc))

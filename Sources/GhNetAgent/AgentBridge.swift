@@ -1,0 +1,113 @@
+import Foundation
+import GhNetAddress
+import GhNetCore
+import GhNetLinux
+import GhNetRoutes
+import GhNetWire
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The agent's side of the bridge: the TUN device, the routes through it, and the packet path
+/// between the TUN and the frames. Created after the handshake; ``shutdown()`` removes the
+/// routes and the device (also when the link dies or a signal arrives).
+final class AgentBridge: Sendable {
+    /// The TUN device's IPv4 and IPv6 addresses. They sit in ranges no real network uses
+    /// (benchmarking, documentation) as /32 and /128, so they never clash with the codespace's.
+    static let tunAddresses = [IPPrefix("198.19.255.254/32")!, IPPrefix("2001:db8:ffff:ffff::fe/128")!]
+    /// The TUN MTU: the largest IPv4 packet, so a 64 KiB datagram crosses as one packet.
+    static let tunMTU = 65535
+
+    let logger: Logger
+    private let translator = PacketTranslator()
+    private let outbox: FrameOutbox
+    private let tun: TunDevice
+    private let installer: Mutex<RouteInstaller>
+    private let transportPeer: IPAddress?
+    private let drops = Mutex<[String: UInt64]>([:])
+
+    /// Creates the TUN device and starts reading it.
+    static func start(outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) async throws -> AgentBridge {
+        let tun = try TunDevice.create(preferredName: "ghnet0", mtu: tunMTU, addresses: tunAddresses)
+        let installer = try RouteInstaller(interfaceName: tun.name, interfaceIndex: tun.interfaceIndex)
+        let bridge = AgentBridge(tun: tun, installer: installer, outbox: outbox, transportPeer: transportPeer, logger: logger)
+        do {
+            try await tun.startReading(group: MultiThreadedEventLoopGroup.singleton) { TunPacketHandler(bridge: bridge) }
+        } catch {
+            bridge.shutdown()
+            throw error
+        }
+        logger.info("tun: \(tun.name) up, mtu \(tunMTU), \(tunAddresses.map(\.description).joined(separator: " "))")
+        return bridge
+    }
+
+    private init(tun: TunDevice, installer: RouteInstaller, outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) {
+        self.tun = tun
+        self.installer = Mutex(installer)
+        self.outbox = outbox
+        self.transportPeer = transportPeer
+        self.logger = logger
+    }
+
+    /// One packet the codespace's kernel routed into the TUN.
+    func packetFromCodespace(_ packet: ByteBuffer) {
+        switch translator.inbound(packet) {
+        case .forward(let frame):
+            if !outbox.send(frame) { count("outbox full") }
+        case .answer(let reply):
+            write(reply)
+        case .drop(let reason):
+            count(reason.description)
+            logger.trace("dropped a packet from the codespace: \(reason)")
+        }
+    }
+
+    /// One frame from the local side about packets or routes.
+    func frameFromLocal(_ frame: Frame) {
+        switch frame {
+        case .routes(let advertised):
+            applyRoutes(advertised)
+        default:
+            guard let packet = translator.outbound(frame) else {
+                logger.debug("no packet for \(frame.kind) frame")
+                return
+            }
+            write(packet)
+        }
+    }
+
+    /// Installs what may be installed of the advertised prefixes and logs what was skipped.
+    private func applyRoutes(_ advertised: [IPPrefix]) {
+        let table = RoutingTable(
+            procNetRoute: (try? String(contentsOfFile: "/proc/net/route", encoding: .utf8)) ?? "",
+            procNetIPv6Route: (try? String(contentsOfFile: "/proc/net/ipv6_route", encoding: .utf8)) ?? "")
+        let filter = InstallFilter(advertised: advertised, ownSubnets: table.ownSubnets(ignoring: [tun.name]), transportPeer: transportPeer)
+        for skipped in filter.skipped { logger.info("routes: skipped \(skipped)") }
+        let failures = installer.withLock { $0.apply(filter.routes) }
+        for failure in failures { logger.warning("routes: \(failure)") }
+        let list = filter.routes.map(\.description).joined(separator: ", ")
+        logger.info("routes: installed \(filter.routes.count - failures.count) via \(tun.name): \(list.isEmpty ? "none" : list)")
+    }
+
+    private func write(_ packet: [UInt8]) {
+        if !packet.withUnsafeBytes({ tun.write($0) }) { count("tun write failed") }
+    }
+
+    private func count(_ reason: String) {
+        drops.withLock { $0[reason, default: 0] += 1 }
+    }
+
+    /// Packets dropped so far, by reason.
+    var dropCounts: [String: UInt64] { drops.withLock { $0 } }
+
+    /// Removes the routes and the TUN device.
+    func shutdown() {
+        let failures = installer.withLock { $0.removeAll() }
+        for failure in failures { logger.warning("routes: \(failure)") }
+        tun.close()
+        let dropped = dropCounts
+        if !dropped.isEmpty { logger.debug("packets dropped: \(dropped.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", "))") }
+        logger.info("tun: \(tun.name) and its routes removed")
+    }
+}
