@@ -28,22 +28,14 @@ let package = Package(
         ),
         // Pure: IPv4/IPv6/ICMP/UDP/TCP packet views, checksums, parse and emit.
         .target(name: "GhNetPackets", dependencies: ["GhNetAddress"]),
+        // Pure: the userspace TCP state machine the agent runs for every codespace connection.
+        .target(name: "GhNetTCP", dependencies: ["GhNetAddress", "GhNetPackets"]),
         // Pure: bounded NAT tables (UDP and ICMP echo flows) with idle expiry and LRU eviction.
         .target(name: "GhNetFlows", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // Pure: routing tables (from /proc), what to advertise, and the per-flow policy.
         .target(name: "GhNetRoutes", dependencies: ["GhNetAddress"]),
         // C: interface, address and route ioctls (SIOCSIFMTU, SIOCSIFADDR, SIOCADDRT…) and TUNSETIFF.
         .target(name: "CGhNetIoctl"),
-        // I/O on Linux for the agent: the TUN device and route/address changes over netlink.
-        .target(
-            name: "GhNetLinux",
-            dependencies: [
-                "CGhNetIoctl",
-                "GhNetAddress",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
         // I/O shared by both sides: logging, frame channel handlers, build identity.
         .target(
             name: "GhNetCore",
@@ -76,10 +68,11 @@ let package = Package(
         .target(
             name: "GhNetAgent",
             dependencies: [
+                "CGhNetIoctl",
                 "GhNetAddress",
-                "GhNetLinux",
                 "GhNetPackets",
                 "GhNetRoutes",
+                "GhNetTCP",
                 "GhNetCore",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,8 +1,8 @@
 import Foundation
 import GhNetAddress
 import GhNetCore
-import GhNetLinux
 import GhNetRoutes
+import GhNetTCP
 import GhNetWire
 import Logging
 import NIOCore
@@ -26,17 +26,22 @@ final class AgentBridge: Sendable {
     private let installer: Mutex<RouteInstaller>
     private let transportPeer: IPAddress?
     private let drops = Mutex<[String: UInt64]>([:])
+    private let tcp = Mutex<TCPEndpoints?>(nil)
 
     /// Creates the TUN device and starts reading it.
     static func start(outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) async throws -> AgentBridge {
         let tun = try TunDevice.create(preferredName: "ghnet0", mtu: tunMTU, addresses: tunAddresses)
-        let installer = try RouteInstaller(interfaceName: tun.name, interfaceIndex: tun.interfaceIndex)
+        let installer = RouteInstaller(interfaceName: tun.name, interfaceIndex: tun.interfaceIndex)
         let bridge = AgentBridge(tun: tun, installer: installer, outbox: outbox, transportPeer: transportPeer, logger: logger)
         do {
             try await tun.startReading(group: MultiThreadedEventLoopGroup.singleton) { TunPacketHandler(bridge: bridge) }
         } catch {
             bridge.shutdown()
             throw error
+        }
+        if let loop = tun.eventLoop {
+            let endpoints = TCPEndpoints(loop: loop, outbox: outbox, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { tun.write($0) }
+            bridge.tcp.withLock { $0 = endpoints }
         }
         logger.info("tun: \(tun.name) up, mtu \(tunMTU), \(tunAddresses.map(\.description).joined(separator: " "))")
         return bridge
@@ -57,6 +62,9 @@ final class AgentBridge: Sendable {
             if !outbox.send(frame) { count("outbox full") }
         case .answer(let reply):
             write(reply)
+        case .tcp(let header, let addresses, let payload):
+            // Called on the TUN channel's event loop, where the TCP endpoints live.
+            tcp.withLock { $0 }?.segment(header, addresses: addresses, payload: payload)
         case .drop(let reason):
             count(reason.description)
             logger.trace("dropped a packet from the codespace: \(reason)")
@@ -68,6 +76,8 @@ final class AgentBridge: Sendable {
         switch frame {
         case .routes(let advertised):
             applyRoutes(advertised)
+        case .tcpOpenResult, .data, .windowCredit, .halfClose, .reset:
+            tcp.withLock { $0 }?.frame(frame)
         default:
             guard let packet = translator.outbound(frame) else {
                 logger.debug("no packet for \(frame.kind) frame")
@@ -103,6 +113,10 @@ final class AgentBridge: Sendable {
 
     /// Removes the routes and the TUN device.
     func shutdown() {
+        if let endpoints = tcp.withLock({ $0 }) {
+            // Reset the app's connections so nothing hangs, before the device goes away.
+            try? endpoints.loop.submit { endpoints.closeAll() }.wait()
+        }
         let failures = installer.withLock { $0.removeAll() }
         for failure in failures { logger.warning("routes: \(failure)") }
         tun.close()

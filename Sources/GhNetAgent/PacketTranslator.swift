@@ -11,8 +11,10 @@ public struct PacketTranslator: Sendable {
     public enum Inbound: Equatable, Sendable {
         /// Send this frame to the local side.
         case forward(Frame)
-        /// Write this packet back into the TUN (an ICMP error or a TCP reset for the app).
+        /// Write this packet back into the TUN (an ICMP error for the app).
         case answer([UInt8])
+        /// A TCP segment for the agent's TCP endpoints (payload: a slice of the packet).
+        case tcp(header: TCPSegmentHeader, addresses: IPAddressPair, payload: ByteBuffer)
         /// Drop it; the reason is counted.
         case drop(DropReason)
     }
@@ -48,6 +50,16 @@ public struct PacketTranslator: Sendable {
             let transport = ip.transport(of: bytes)
             let start = packet.readerIndex + ip.transportRange.lowerBound
             switch ip.transportProtocol {
+            case .tcp:
+                guard let view = try? TCPSegmentView(transport) else { return .drop(.malformed(.truncated)) }
+                guard view.checksumVerifies(addresses: ip.addresses) else { return .drop(.malformed(.badChecksum)) }
+                switch Result(catching: { () throws(PacketError) in try TCPSegmentHeader.parse(view, addresses: ip.addresses) }) {
+                case .failure(let error):
+                    return .drop(.malformed(error))
+                case .success(let header):
+                    let payload = packet.getSlice(at: start + view.payloadRange.lowerBound, length: view.payloadRange.count) ?? ByteBuffer()
+                    return .tcp(header: header, addresses: ip.addresses, payload: payload)
+                }
             case .udp:
                 guard let view = try? UDPDatagramView(transport) else { return .drop(.malformed(.truncated)) }
                 guard view.checksumVerifies(addresses: ip.addresses) else { return .drop(.malformed(.badChecksum)) }

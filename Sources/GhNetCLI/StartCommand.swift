@@ -51,7 +51,15 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .customLong("dns-domain"), help: ArgumentHelp("Resolve names under this domain with this machine's resolver first (repeatable).", valueName: "name"))
     var dnsDomain: [DNSDomain] = []
 
+    @Option(name: .customLong("udp-timeout"), help: ArgumentHelp("Seconds a UDP or ping flow may stay idle before its NAT record is freed.", valueName: "seconds"))
+    var udpTimeout: Int = 60
+
+    @Option(name: .customLong("udp-flows"), help: ArgumentHelp("Most UDP flows kept at once; when full, idle flows go first, then the least recently used.", valueName: "count"))
+    var udpFlows: Int = 4096
+
     func validate() throws {
+        guard (1...86_400).contains(udpTimeout) else { throw ValidationError("--udp-timeout must be 1-86400 seconds") }
+        guard (1...1_000_000).contains(udpFlows) else { throw ValidationError("--udp-flows must be 1-1000000") }
         let chosen = [codespace != nil, ssh != nil, via != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("give only one of --codespace, --ssh and --via") }
         if let via {
@@ -90,7 +98,8 @@ struct StartCommand: AsyncParsableCommand {
             }
             sshCommand = words
         }
-        let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude)
+        let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude,
+                                          udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows)
         do {
             try await LocalSession(options: options, logger: logger).run()
         } catch let error as LocalSessionError {

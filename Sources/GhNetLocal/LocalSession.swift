@@ -22,14 +22,21 @@ public final class LocalSession: Sendable {
         public var routes: [IPPrefix]
         /// Prefixes never to bridge (`--exclude`).
         public var excluded: [IPPrefix]
+        /// How long a UDP or ping flow may stay idle before its NAT record is freed.
+        public var udpIdleTimeout: Duration
+        /// Most UDP flows at once (ping flows: a quarter of it).
+        public var udpFlowLimit: Int
 
         public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
-                    routes: [IPPrefix] = [], excluded: [IPPrefix] = []) {
+                    routes: [IPPrefix] = [], excluded: [IPPrefix] = [],
+                    udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096) {
             self.target = target
             self.sshCommand = sshCommand
             self.traceLevel = traceLevel
             self.routes = routes
             self.excluded = excluded
+            self.udpIdleTimeout = udpIdleTimeout
+            self.udpFlowLimit = udpFlowLimit
         }
     }
 
@@ -117,11 +124,15 @@ public final class LocalSession: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let outbox = FrameOutbox()
         let routes = LocalRoutes(extra: options.routes, excluded: options.excluded, logger: logger)
-        let udp = UDPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "udp"))
-        let echo = EchoRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "ping"))
+        let udp = UDPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "udp"),
+                           capacity: options.udpFlowLimit, idleTimeout: options.udpIdleTimeout)
+        let echo = EchoRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "ping"),
+                             capacity: max(1, options.udpFlowLimit / 4), idleTimeout: options.udpIdleTimeout)
+        let tcp = TCPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "tcp"))
         defer {
             udp.closeAll()
             echo.closeAll()
+            tcp.closeAll()
         }
         if let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
         let agentLogger = Logger(label: "agent")
@@ -149,6 +160,11 @@ public final class LocalSession: Sendable {
                         await udp.forward(source: source, destination: destination, payload: payload)
                     case .icmpEchoRequest(let request):
                         await echo.forward(request)
+                    case .tcpOpen(let stream, let source, let destination, let window):
+                        // A connect() may take minutes (an unanswering host); never hold the reader.
+                        Task { await tcp.open(stream: stream, source: source, destination: destination, window: window) }
+                    case .data, .windowCredit, .halfClose, .reset:
+                        tcp.handle(frame)
                     case .log(let level, let message):
                         agentLogger.log(level: level.loggerLevel, "\(message)")
                     default:

@@ -50,3 +50,15 @@ import Testing
         #expect(DNSDomain(argument: "x_y.example") != nil)
     }
 }
+
+@Suite struct UDPOptionTests {
+    @Test func defaultsAndBounds() throws {
+        let start = try #require(try GhNetCommand.parseAsRoot(["--ssh", "h"]) as? StartCommand)
+        #expect(start.udpTimeout == 60 && start.udpFlows == 4096)
+        let custom = try #require(try GhNetCommand.parseAsRoot(["--ssh", "h", "--udp-timeout", "5", "--udp-flows", "10"]) as? StartCommand)
+        #expect(custom.udpTimeout == 5 && custom.udpFlows == 10)
+        for bad in [["--udp-timeout", "0"], ["--udp-flows", "0"], ["--udp-timeout", "x"]] {
+            #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(["--ssh", "h"] + bad) }
+        }
+    }
+}

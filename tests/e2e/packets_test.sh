@@ -13,7 +13,7 @@ check "UDP echo to corp fails" bash -c "! ip netns exec $GHNET_NS_CS timeout 15 
 
 echo "- bridge up"
 log=$WORK/bridge.log
-bridge_start "$log" --ssh root@cs --trace debug
+bridge_start "$log" --ssh root@cs --trace debug --udp-timeout 3
 if wait_for_line "$log" "remote: agent: routes: installed" 60; then pass "agent installed routes"; else fail "agent installed routes"; cat "$log"; fi
 grep -E "advertis|routes:|skipped" "$log" | sed 's/^/    /' | cut -c1-200
 
@@ -39,6 +39,10 @@ check "closed UDP port gives connection refused (IPv4)" ip netns exec "$GHNET_NS
 check "closed UDP port gives connection refused (IPv6)" ip netns exec "$GHNET_NS_CS" $UDP refused "$GHNET_CORP_IP6" 9
 
 check "another IP protocol (SCTP) gets ICMP protocol unreachable" ip netns exec "$GHNET_NS_CS" $UDP protocol "$GHNET_CORP_IP4" 132
+
+sleep 4
+check "idle UDP NAT records expire after --udp-timeout" grep -qE "udp: udp flow .* expired" "$log"
+check "a new datagram after expiry opens a new record and is answered" ip netns exec "$GHNET_NS_CS" $UDP sizes "$GHNET_CORP_IP4" 7 64
 
 echo "- nothing else disturbed"
 check "a destination outside the advertised prefixes is not routed into the tunnel" \

@@ -93,6 +93,9 @@ public final class TunDevice: Sendable {
         channel.withLock { $0 = readChannel }
     }
 
+    /// The event loop reading the device (after ``startReading(group:makeHandler:)``).
+    public var eventLoop: (any EventLoop)? { channel.withLock { $0?.eventLoop } }
+
     /// Writes one packet with one `write(2)`. False (the packet is dropped) when the kernel
     /// refuses it (a malformed packet: EINVAL) or cannot take it now (EAGAIN), or after close.
     public func write(_ packet: UnsafeRawBufferPointer) -> Bool {

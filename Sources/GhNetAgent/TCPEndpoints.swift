@@ -1,0 +1,261 @@
+import GhNetAddress
+import GhNetCore
+import GhNetPackets
+import GhNetTCP
+import GhNetWire
+import Logging
+import NIOCore
+
+/// The agent's TCP side: one ``TCPConnection`` per codespace connection, fed by the segments the
+/// TUN delivers, the frames the local side sends and one timer each; what they decide goes out
+/// as packets into the TUN and frames to the local side.
+///
+/// Everything runs on one event loop (the TUN channel's); other threads hand frames over with
+/// ``frame(_:)``. Bound: at most `maximumConnections` connections; a SYN beyond that gets an RST
+/// and a log line. Each connection's memory is bounded by its ``TCPConfiguration``.
+final class TCPEndpoints: @unchecked Sendable {
+    /// One connection and its stream on the wire.
+    private final class Entry {
+        var connection: TCPConnection
+        let stream: StreamID
+        /// Bytes sent to the local side (the offset of the next data frame).
+        var sentToLocal: UInt64 = 0
+        /// Bytes received from the local side (the offset the next data frame must have).
+        var receivedFromLocal: UInt64 = 0
+        /// The local side knows the stream (its connect succeeded).
+        var connected = false
+        var timer: Scheduled<Void>?
+        var timerDeadline: TCPInstant?
+
+        init(connection: TCPConnection, stream: StreamID) {
+            self.connection = connection
+            self.stream = stream
+        }
+    }
+
+    let loop: any EventLoop
+    private let outbox: FrameOutbox
+    private let writePacket: @Sendable (UnsafeRawBufferPointer) -> Bool
+    private let logger: Logger
+    private let configuration: TCPConfiguration
+    private let maximumConnections: Int
+    private var connections: [TCPFlowKey: Entry] = [:]
+    private var flows: [StreamID: TCPFlowKey] = [:]
+    private var nextStream: UInt32 = 1
+    private var random = SystemRandomNumberGenerator()
+    private var packet = [UInt8]()
+
+    init(loop: any EventLoop, outbox: FrameOutbox, mtu: Int, logger: Logger, maximumConnections: Int = 16_384,
+         writePacket: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) {
+        var configuration = TCPConfiguration()
+        configuration.mtu = mtu
+        self.loop = loop
+        self.outbox = outbox
+        self.configuration = configuration
+        self.logger = logger
+        self.maximumConnections = maximumConnections
+        self.writePacket = writePacket
+    }
+
+    /// Number of connections held.
+    var count: Int { connections.count }
+
+    private var now: TCPInstant { TCPInstant(nanoseconds: UInt64(NIODeadline.now().uptimeNanoseconds)) }
+
+    // MARK: From the TUN
+
+    /// A segment the codespace's kernel sent (on the loop).
+    func segment(_ header: TCPSegmentHeader, addresses: IPAddressPair, payload: ByteBuffer) {
+        let flow = TCPFlowKey(addresses: addresses, header: header)
+        if let entry = connections[flow] {
+            payload.withUnsafeReadableBytes { entry.connection.segmentReceived(header, payload: $0, now: now) }
+            pump(entry, flow: flow, payload: payload, reopening: (header, addresses))
+            return
+        }
+        guard TCPConnection.isConnectionRequest(header) else {
+            answerWithReset(header, addresses: addresses, payloadCount: payload.readableBytes)
+            return
+        }
+        guard connections.count < maximumConnections else {
+            logger.warning("tcp \(flow): refused, \(maximumConnections) connections are open already")
+            answerWithReset(header, addresses: addresses, payloadCount: payload.readableBytes)
+            return
+        }
+        guard let connection = TCPConnection(syn: header, addresses: addresses, configuration: configuration, now: now, random: &random) else { return }
+        let stream = allocateStream()
+        let entry = Entry(connection: connection, stream: stream)
+        connections[flow] = entry
+        flows[stream] = flow
+        pump(entry, flow: flow, payload: payload, reopening: nil)
+    }
+
+    private func allocateStream() -> StreamID {
+        while flows[StreamID(rawValue: nextStream)] != nil || nextStream == 0 { nextStream &+= 1 }
+        defer { nextStream &+= 1 }
+        return StreamID(rawValue: nextStream)
+    }
+
+    private func answerWithReset(_ header: TCPSegmentHeader, addresses: IPAddressPair, payloadCount: Int) {
+        guard let reset = tcpReset(answering: header, payloadCount: payloadCount) else { return }
+        emit(header: reset, addresses: addresses.reversed, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    // MARK: From the local side
+
+    /// A stream frame from the local side (any thread).
+    func frame(_ frame: Frame) {
+        loop.execute { self.handle(frame) }
+    }
+
+    private func handle(_ frame: Frame) {
+        switch frame {
+        case .tcpOpenResult(let stream, let result):
+            guard let (flow, entry) = lookup(stream) else { return }
+            switch result {
+            case .connected(_, let window):
+                entry.connected = true
+                entry.connection.openSucceeded(initialWindow: window)
+            case .refused, .otherError: entry.connection.openFailed(.refused)
+            case .networkUnreachable: entry.connection.openFailed(.unreachable(.network))
+            case .hostUnreachable: entry.connection.openFailed(.unreachable(.host))
+            case .adminProhibited: entry.connection.openFailed(.unreachable(.administrativelyProhibited))
+            case .timedOut: entry.connection.openFailed(.timedOut)
+            }
+            pump(entry, flow: flow, payload: nil, reopening: nil)
+        case .data(let stream, let offset, let payload):
+            guard let (flow, entry) = lookup(stream, answerUnknown: true) else { return }
+            let count = payload.readableBytes
+            let accepted = offset == entry.receivedFromLocal
+                ? payload.withUnsafeReadableBytes { entry.connection.send($0) } : -1
+            guard accepted == count else {
+                logger.warning("tcp \(flow): the local side broke flow control (offset \(offset), expected \(entry.receivedFromLocal))")
+                outbox.send(.reset(stream: stream, reason: .flowControlViolation))
+                entry.connection.abort()
+                pump(entry, flow: flow, payload: nil, reopening: nil)
+                return
+            }
+            entry.receivedFromLocal += UInt64(count)
+            pump(entry, flow: flow, payload: nil, reopening: nil)
+        case .windowCredit(let stream, let consumed, let window):
+            guard let (flow, entry) = lookup(stream, answerUnknown: true) else { return }
+            entry.connection.creditReceived(consumed: consumed, window: window)
+            pump(entry, flow: flow, payload: nil, reopening: nil)
+        case .halfClose(let stream, _):
+            guard let (flow, entry) = lookup(stream) else { return }
+            entry.connection.shutdownWrite()
+            pump(entry, flow: flow, payload: nil, reopening: nil)
+        case .reset(let stream, _):
+            guard let (flow, entry) = lookup(stream) else { return }
+            entry.connected = false
+            entry.connection.abort()
+            pump(entry, flow: flow, payload: nil, reopening: nil)
+        default:
+            break
+        }
+    }
+
+    private func lookup(_ stream: StreamID, answerUnknown: Bool = false) -> (TCPFlowKey, Entry)? {
+        guard let flow = flows[stream], let entry = connections[flow] else {
+            if answerUnknown { outbox.send(.reset(stream: stream, reason: .unknownStream)) }
+            return nil
+        }
+        return (flow, entry)
+    }
+
+    // MARK: Carrying out what a connection decided
+
+    /// Handles the connection's events, writes its segments and re-arms its timer.
+    private func pump(_ entry: Entry, flow: TCPFlowKey, payload: ByteBuffer?, reopening: (TCPSegmentHeader, IPAddressPair)?) {
+        var closed: TCPCloseReason?
+        while let event = entry.connection.nextEvent() {
+            switch event {
+            case .openRequested(let flow, let window):
+                logger.debug("tcp \(flow): opening stream \(entry.stream)")
+                outbox.send(.tcpOpen(stream: entry.stream, source: Endpoint(flow.appAddress, port: flow.appPort),
+                                     destination: Endpoint(flow.serverAddress, port: flow.serverPort), window: window))
+            case .deliverFromSegment(let range):
+                guard let payload, let slice = payload.getSlice(at: payload.readerIndex + range.lowerBound, length: range.count) else { continue }
+                sendData(entry, slice)
+            case .deliverReassembled(let bytes):
+                sendData(entry, ByteBuffer(bytes: bytes))
+            case .peerHalfClosed:
+                outbox.send(.halfClose(stream: entry.stream, offset: entry.sentToLocal))
+            case .sendSpaceReleased(let acknowledged):
+                outbox.send(.windowCredit(stream: entry.stream, consumed: acknowledged, window: UInt32(configuration.sendBufferCapacity)))
+            case .unreachable(let reason, let quoting):
+                if let original = try? PacketBuilder.tcp(addresses: flow.addresses, header: quoting),
+                   let error = original.withUnsafeBytes({ try? PacketBuilder.destinationUnreachable(reason, quoting: $0) }) {
+                    _ = error.withUnsafeBytes { writePacket($0) }
+                }
+            case .closed(let reason):
+                closed = reason
+            }
+        }
+        let instant = now
+        while let segment = entry.connection.nextSegment(now: instant) {
+            entry.connection.withPayload(of: segment) { emit(header: segment.header, addresses: flow.replyAddresses, payload: $0) }
+        }
+        if let reason = closed {
+            forget(entry, flow: flow, reason: reason)
+            if reason == .reopened, let (header, addresses) = reopening, let payload {
+                segment(header, addresses: addresses, payload: payload)
+            }
+            return
+        }
+        armTimer(entry, flow: flow)
+    }
+
+    private func sendData(_ entry: Entry, _ bytes: ByteBuffer) {
+        outbox.send(.data(stream: entry.stream, offset: entry.sentToLocal, payload: bytes))
+        entry.sentToLocal += UInt64(bytes.readableBytes)
+    }
+
+    private func emit(header: TCPSegmentHeader, addresses: IPAddressPair, payload: UnsafeRawBufferPointer) {
+        let length = PacketBuilder.tcpPacketLength(family: addresses.family, header: header, payloadCount: payload.count)
+        if packet.count < length { packet = [UInt8](repeating: 0, count: max(length, 65_536 + 128)) }
+        let written = packet.withUnsafeMutableBytes { buffer -> Int? in
+            try? PacketBuilder.writeTCP(addresses: addresses, header: header, payload: payload, into: buffer)
+        }
+        guard let written else { return }
+        _ = packet.withUnsafeBytes { writePacket(UnsafeRawBufferPointer(rebasing: $0[0..<written])) }
+    }
+
+    private func armTimer(_ entry: Entry, flow: TCPFlowKey) {
+        let deadline = entry.connection.nextDeadline
+        guard deadline != entry.timerDeadline else { return }
+        entry.timer?.cancel()
+        entry.timerDeadline = deadline
+        guard let deadline else {
+            entry.timer = nil
+            return
+        }
+        entry.timer = loop.scheduleTask(deadline: .uptimeNanoseconds(deadline.nanoseconds)) { [weak self, weak entry] in
+            guard let self, let entry, self.connections[flow] === entry else { return }
+            entry.timerDeadline = nil
+            entry.connection.timerFired(now: self.now)
+            self.pump(entry, flow: flow, payload: nil, reopening: nil)
+        }
+    }
+
+    private func forget(_ entry: Entry, flow: TCPFlowKey, reason: TCPCloseReason) {
+        entry.timer?.cancel()
+        connections[flow] = nil
+        flows[entry.stream] = nil
+        logger.debug("tcp \(flow): closed (\(reason))")
+        switch reason {
+        case .completed, .openFailed:
+            break
+        case .resetByApp, .aborted, .retransmissionsExhausted, .reopened:
+            if entry.connected { outbox.send(.reset(stream: entry.stream, reason: .aborted)) }
+        }
+    }
+
+    /// Resets every connection (the session is ending); on the loop.
+    func closeAll() {
+        for (flow, entry) in connections {
+            entry.connected = false
+            entry.connection.abort()
+            pump(entry, flow: flow, payload: nil, reopening: nil)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import GhNetAddress
+import GhNetWire
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The local side of TCP: for each stream the agent opens, a real `connect()` from this machine,
+/// whose outcome goes back as `tcpOpenResult` (so the app in the codespace sees the same success,
+/// refusal, unreachability or silence); then the byte stream in both directions with credit
+/// windows, half-closes and resets.
+///
+/// Bounds: at most `maximumStreams` streams (a new open beyond it is answered "refused" and
+/// logged); per stream at most `receiveWindow` bytes from the agent wait to be written to the
+/// socket, and the socket is only read while the agent has granted credit, so memory per stream
+/// is about two windows whatever the speed of either end.
+public final class TCPRelay: Sendable {
+    /// Bytes from the agent a stream may have waiting for its socket (the credit we grant).
+    public static let receiveWindow: UInt32 = 1 << 20
+    /// The largest data frame payload we send.
+    static let maximumChunk = 64 * 1024
+
+    private let streams = Mutex<[StreamID: TCPStreamHandler]>([:])
+    private let group: any EventLoopGroup
+    private let sink: any FlowSink
+    private let policy: any FlowPolicyCheck
+    let logger: Logger
+    private let maximumStreams: Int
+    private let connectTimeout: TimeAmount
+
+    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, logger: Logger,
+                maximumStreams: Int = 16_384, connectTimeout: TimeAmount = .seconds(130)) {
+        self.group = group
+        self.sink = sink
+        self.policy = policy
+        self.logger = logger
+        self.maximumStreams = maximumStreams
+        self.connectTimeout = connectTimeout
+    }
+
+    /// Number of open streams.
+    public var streamCount: Int { streams.withLock { $0.count } }
+
+    /// The agent asks for a connection from `source` (the app) to `destination`.
+    public func open(stream: StreamID, source: Endpoint, destination: Endpoint, window: UInt32) async {
+        if let reason = policy.refusal(for: destination.address) {
+            logger.info("tcp \(source) → \(destination) refused: \(reason)")
+            sink.send(.tcpOpenResult(stream: stream, result: .adminProhibited))
+            return
+        }
+        guard streams.withLock({ $0.count }) < maximumStreams else {
+            logger.warning("tcp \(source) → \(destination) refused: \(maximumStreams) connections are open already")
+            sink.send(.tcpOpenResult(stream: stream, result: .refused))
+            return
+        }
+        let handler = TCPStreamHandler(stream: stream, sink: sink, initialWindow: window, relay: self)
+        do {
+            let remote = try SocketAddress(ipAddress: destination.address.description, port: Int(destination.port))
+            let channel = try await ClientBootstrap(group: group)
+                .connectTimeout(connectTimeout)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .channelOption(.autoRead, value: false)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                }
+                .connect(to: remote)
+                .get()
+            streams.withLock { $0[stream] = handler }
+            let local = channel.localAddress.flatMap { address in
+                address.ipAddress.flatMap(IPAddress.init).map { Endpoint($0, port: UInt16(address.port ?? 0)) }
+            } ?? Endpoint(destination.address, port: 0)
+            logger.debug("tcp \(source) → \(destination) connected from \(local)")
+            sink.send(.tcpOpenResult(stream: stream, result: .connected(local: local, window: Self.receiveWindow)))
+            handler.start()
+        } catch {
+            let result = Self.openResult(for: error)
+            logger.debug("tcp \(source) → \(destination): \(error) → \(result)")
+            sink.send(.tcpOpenResult(stream: stream, result: result))
+        }
+    }
+
+    /// A frame about an existing stream.
+    public func handle(_ frame: Frame) {
+        switch frame {
+        case .data(let stream, let offset, let payload):
+            withStream(stream) { $0.dataFromAgent(offset: offset, payload: payload) }
+        case .windowCredit(let stream, let consumed, let window):
+            // A late credit for a stream that already ended cleanly is normal: ignore it.
+            withStream(stream, answerUnknown: false) { $0.credit(consumed: consumed, window: window) }
+        case .halfClose(let stream, _):
+            withStream(stream) { $0.agentHalfClosed() }
+        case .reset(let stream, let reason):
+            withStream(stream, answerUnknown: false) { $0.agentReset(reason) }
+        default:
+            break
+        }
+    }
+
+    /// Closes every stream (the session is ending).
+    public func closeAll() {
+        let all = streams.withLock { streams -> [TCPStreamHandler] in
+            defer { streams.removeAll() }
+            return Array(streams.values)
+        }
+        for handler in all { handler.abort() }
+    }
+
+    func forget(_ stream: StreamID) {
+        _ = streams.withLock { $0.removeValue(forKey: stream) }
+    }
+
+    private func withStream(_ stream: StreamID, answerUnknown: Bool = true, _ body: @escaping @Sendable (TCPStreamHandler) -> Void) {
+        guard let handler = streams.withLock({ $0[stream] }) else {
+            if answerUnknown { sink.send(.reset(stream: stream, reason: .unknownStream)) }
+            return
+        }
+        handler.onLoop { body(handler) }
+    }
+
+    /// What the app should see for a failed `connect()`.
+    static func openResult(for error: any Error) -> TCPOpenResult {
+        if error is ChannelError { return .timedOut }
+        if let connect = error as? NIOConnectionError, let first = connect.connectionErrors.first?.error {
+            return openResult(for: first)
+        }
+        guard let io = error as? IOError else { return .otherError(errno: EIO) }
+        switch io.errnoCode {
+        case ECONNREFUSED: return .refused
+        case ENETUNREACH: return .networkUnreachable
+        case EHOSTUNREACH: return .hostUnreachable
+        case ETIMEDOUT: return .timedOut
+        case EACCES, EPERM: return .adminProhibited
+        default: return .otherError(errno: io.errnoCode)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import GhNetWire
+import NIOCore
+import NIOPosix
+
+/// One stream's socket on the local side, with its flow control. All state lives on the
+/// channel's event loop (`@unchecked Sendable`: other threads only reach it through ``onLoop(_:)``).
+///
+/// To the agent: the socket is read only while the agent's credit allows (autoRead is off), so a
+/// slow app in the codespace stops the server here. From the agent: data is written to the
+/// socket and credit is granted back as the socket takes it, so a slow server stops the app.
+final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let stream: StreamID
+    private let sink: any FlowSink
+    private weak var relay: TCPRelay?
+    private var context: ChannelHandlerContext?
+    private var sendCredit: SendCredit
+    private var receiveCredit = ReceiveCredit(window: TCPRelay.receiveWindow)
+    /// Bytes read from the socket that the agent's credit did not yet allow to send (at most one read).
+    private var pendingToAgent = ByteBuffer()
+    private var readInFlight = false
+    /// The server closed its sending side; a halfClose goes to the agent once pending data is out.
+    private var serverFinished = false
+    private var sentHalfClose = false
+    private var agentFinished = false
+    private var lastWrite: EventLoopFuture<Void>?
+    /// The stream is over (reset, or both directions finished); nothing more is sent.
+    private var ended = false
+    /// The socket reported an error (a reset, not a clean end).
+    private var errorSeen = false
+    /// The socket is closed; the handler lingers only to pass on what it read.
+    private var socketClosed = false
+
+    init(stream: StreamID, sink: any FlowSink, initialWindow: UInt32, relay: TCPRelay) {
+        self.stream = stream
+        self.sink = sink
+        self.sendCredit = SendCredit(initialWindow: initialWindow)
+        self.relay = relay
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    /// Runs `body` on this stream's event loop.
+    func onLoop(_ body: @escaping @Sendable () -> Void) {
+        guard let loop = context?.eventLoop else { return }
+        if loop.inEventLoop { body() } else { loop.execute(body) }
+    }
+
+    /// The connection is up and announced: start reading.
+    func start() {
+        onLoop { self.readIfAllowed() }
+    }
+
+    // MARK: server → agent
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        pendingToAgent.writeBuffer(&buffer)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        readInFlight = false
+        flushToAgent()
+        readIfAllowed()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            relay?.logger.trace("tcp stream \(stream): the server finished sending")
+            serverFinished = true
+            flushToAgent()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Sends what the credit allows, and the halfClose after the last byte.
+    private func flushToAgent() {
+        while pendingToAgent.readableBytes > 0 && sendCredit.available > 0 {
+            let count = min(pendingToAgent.readableBytes, sendCredit.available, TCPRelay.maximumChunk)
+            let offset = sendCredit.didSend(count)
+            let slice = pendingToAgent.readSlice(length: count)!
+            sink.send(.data(stream: stream, offset: offset, payload: slice))
+        }
+        if pendingToAgent.readableBytes == 0 { pendingToAgent.clear() }
+        if serverFinished && !sentHalfClose && pendingToAgent.readableBytes == 0 {
+            sentHalfClose = true
+            sink.send(.halfClose(stream: stream, offset: sendCredit.sent))
+            closeIfDone()
+            if socketClosed { relay?.forget(stream) }
+        }
+    }
+
+    private func readIfAllowed() {
+        guard let context, !readInFlight, !serverFinished, !ended,
+              pendingToAgent.readableBytes == 0, sendCredit.available > 0 else { return }
+        readInFlight = true
+        context.read()
+    }
+
+    /// The agent granted more credit.
+    func credit(consumed: UInt64, window: UInt32) {
+        guard sendCredit.credit(consumed: consumed, window: window) else { return }
+        flushToAgent()
+        readIfAllowed()
+    }
+
+    // MARK: agent → server
+
+    func dataFromAgent(offset: UInt64, payload: ByteBuffer) {
+        guard let context, !ended else { return }
+        do {
+            try receiveCredit.receive(offset: offset, count: payload.readableBytes)
+        } catch {
+            fail(.flowControlViolation)
+            return
+        }
+        let count = payload.readableBytes
+        let write = context.writeAndFlush(NIOAny(payload))
+        lastWrite = write
+        write.whenSuccess { [self] in
+            if let grant = receiveCredit.consume(count) {
+                sink.send(.windowCredit(stream: stream, consumed: grant.consumed, window: grant.window))
+            }
+        }
+    }
+
+    /// The app closed its sending side: shut down ours once everything is written.
+    func agentHalfClosed() {
+        guard !agentFinished, !ended else { return }
+        relay?.logger.trace("tcp stream \(stream): the app finished sending")
+        agentFinished = true
+        let shutdown: @Sendable (Result<Void, any Error>) -> Void = { _ in
+            self.onLoop {
+                self.context?.close(mode: .output, promise: nil)
+                self.closeIfDone()
+            }
+        }
+        if let lastWrite { lastWrite.whenComplete(shutdown) } else { shutdown(.success(())) }
+    }
+
+    /// The app reset the connection: reset ours too.
+    func agentReset(_ reason: ResetReason) {
+        guard !ended else { return }
+        abort()
+    }
+
+    // MARK: endings
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        relay?.logger.debug("tcp stream \(stream): \(error)")
+        errorSeen = true
+        // Once both directions have finished, a late error (e.g. the server's reset after its
+        // FIN) changes nothing for the app.
+        if sentHalfClose && agentFinished { return }
+        fail(.aborted)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        relay?.logger.trace("tcp stream \(stream): socket closed (server finished \(serverFinished), app finished \(agentFinished), ended \(ended))")
+        socketClosed = true
+        if !ended && !serverFinished && agentFinished && !errorSeen {
+            // NIO closes the whole channel when the server's FIN arrives after our own
+            // shutdown, without an inputClosed event: that is a clean end of the server's side.
+            serverFinished = true
+            flushToAgent()
+        }
+        if !ended && !(serverFinished && agentFinished) {
+            relay?.logger.debug("tcp stream \(stream): the socket closed before both directions finished")
+            ended = true
+            sink.send(.reset(stream: stream, reason: .aborted))
+        }
+        // Stay registered while read bytes still wait for the agent's credit.
+        if ended || sentHalfClose { relay?.forget(stream) }
+        context.fireChannelInactive()
+    }
+
+    /// Both directions are finished: close the socket.
+    private func closeIfDone() {
+        guard sentHalfClose && agentFinished, !ended, let context else { return }
+        ended = true
+        if !socketClosed { context.close(promise: nil) }
+    }
+
+    private func fail(_ reason: ResetReason) {
+        guard !ended else { return }
+        ended = true
+        sink.send(.reset(stream: stream, reason: reason))
+        abortSocket()
+    }
+
+    /// Closes with a TCP reset (SO_LINGER 0), from any thread.
+    func abort() {
+        onLoop {
+            self.ended = true
+            self.abortSocket()
+        }
+    }
+
+    private func abortSocket() {
+        guard let context else { return }
+        let channel = context.channel
+        guard let socket = channel as? any SocketOptionProvider else {
+            channel.close(promise: nil)
+            return
+        }
+        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""TCP checks run inside the codespace namespace by tcp_test.sh. Every wait is bounded.
+
+  tcp_check.py echo HOST PORT BYTES        send BYTES (random), half-close, read the echo back to EOF;
+                                           byte-exact both ways (upload and download at once)
+  tcp_check.py many HOST PORT COUNT BYTES  COUNT connections at once, each echoes BYTES
+  tcp_check.py refused HOST PORT           connect() fails with "connection refused"
+  tcp_check.py unreachable HOST PORT       connect() fails with "no route to host" / unreachable
+  tcp_check.py idle HOST PORT SECONDS      a connection idle for SECONDS still echoes afterwards
+Prints one line; exit status 0 only if the check passed.
+"""
+import hashlib, os, selectors, socket, sys, threading, time
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+def echo(host, port, size):
+    s = socket.create_connection((host, port), timeout=30)
+    sent = hashlib.sha256()
+    def writer():
+        left = size
+        while left:
+            chunk = os.urandom(min(left, 1 << 16))
+            sent.update(chunk)
+            s.sendall(chunk)
+            left -= len(chunk)
+        s.shutdown(socket.SHUT_WR)  # the app half-closes; the echo must still come back
+    t = threading.Thread(target=writer)
+    start = time.time()
+    t.start()
+    got = hashlib.sha256()
+    total = 0
+    while True:
+        data = s.recv(1 << 17)
+        if not data:
+            break
+        got.update(data)
+        total += len(data)
+    t.join()
+    elapsed = time.time() - start
+    s.close()
+    ok = total == size and got.digest() == sent.digest()
+    print(f"tcp echo {size} bytes via {host}: {'ok' if ok else 'FAILED'} ({total} back, "
+          f"{2 * size / elapsed / 1e6:.0f} MB/s both ways together)")
+    return ok
+
+def many(host, port, count, size):
+    sel = selectors.DefaultSelector()
+    conns = {}
+    deadline = time.time() + 60
+    for i in range(count):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        payload = os.urandom(size)
+        conns[s] = {"out": payload, "sent": 0, "back": b"", "expect": payload}
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    done = 0
+    while done < count and time.time() < deadline:
+        for key, events in sel.select(timeout=1):
+            s = key.fileobj
+            c = conns[s]
+            try:
+                if events & selectors.EVENT_WRITE and c["sent"] < len(c["out"]):
+                    c["sent"] += s.send(c["out"][c["sent"]:])
+                    if c["sent"] == len(c["out"]):
+                        sel.modify(s, selectors.EVENT_READ)
+                if events & selectors.EVENT_READ:
+                    data = s.recv(65536)
+                    c["back"] += data
+                    if len(c["back"]) >= size or not data:
+                        sel.unregister(s)
+                        s.close()
+                        done += 1
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                sel.unregister(s)
+                s.close()
+                done += 1
+    good = sum(1 for c in conns.values() if c["back"] == c["expect"])
+    for s in list(conns):
+        try:
+            s.close()
+        except OSError:
+            pass
+    print(f"tcp {count} concurrent connections of {size} bytes via {host}: {good} correct")
+    return good == count
+
+def refused(host, port):
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+        result = "connected"
+    except ConnectionRefusedError:
+        result = "refused"
+    except OSError as e:
+        result = f"error {e}"
+    print(f"tcp connect to closed port {host}:{port}: {result}")
+    return result == "refused"
+
+def unreachable(host, port):
+    start = time.time()
+    try:
+        socket.create_connection((host, port), timeout=8).close()
+        result = "connected"
+    except OSError as e:
+        result = f"{e.strerror or e}"
+    print(f"tcp connect to {host}:{port}: {result} after {time.time() - start:.1f} s")
+    return "unreachable" in result.lower() or "no route" in result.lower()
+
+def idle(host, port, seconds):
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall(b"before")
+    first = s.recv(100)
+    time.sleep(seconds)
+    s.sendall(b"after")
+    second = s.recv(100)
+    s.close()
+    ok = first == b"before" and second == b"after"
+    print(f"tcp connection idle for {seconds} s: {'still works' if ok else 'FAILED'}")
+    return ok
+
+if __name__ == "__main__":
+    cmd, host, port, *rest = sys.argv[1:]
+    port = int(port)
+    ok = {"echo": lambda: echo(host, port, int(rest[0])),
+          "many": lambda: many(host, port, int(rest[0]), int(rest[1])),
+          "refused": lambda: refused(host, port),
+          "unreachable": lambda: unreachable(host, port),
+          "idle": lambda: idle(host, port, float(rest[0]))}[cmd]()
+    sys.exit(0 if ok else 1)
