@@ -13,36 +13,35 @@ extension PacketBuilder {
         addresses: IPAddressPair, identifier: UInt16, sequence: UInt16, data: UnsafeRawBufferPointer,
         hopLimit: UInt8 = defaultHopLimit
     ) throws(PacketBuildError) -> [UInt8] {
-        try icmpPacket(addresses: addresses, bodyCount: data.count, hopLimit: hopLimit) { out throws(PacketBuildError) in
-            switch addresses.family {
-            case .v4:
-                try ICMPv4Message.echoRequest(identifier: identifier, sequence: sequence).emit(body: data, into: out)
-            case .v6:
-                try ICMPv6Message.echoRequest(identifier: identifier, sequence: sequence)
-                    .emit(body: data, addresses: addresses, into: out)
-            }
-        }
+        try echo(isRequest: true, addresses: addresses, identifier: identifier, sequence: sequence, data: data, hopLimit: hopLimit)
     }
 
-    /// An ICMP (IPv4) or ICMPv6 (IPv6) echo reply carrying `data`, as the agent sends once the
-    /// local side's ping is answered.
+    /// Builds a complete echo reply packet (IPv4 or ICMPv6, by the address family).
     public static func echoReply(
         addresses: IPAddressPair, identifier: UInt16, sequence: UInt16, data: UnsafeRawBufferPointer,
         hopLimit: UInt8 = defaultHopLimit
     ) throws(PacketBuildError) -> [UInt8] {
+        try echo(isRequest: false, addresses: addresses, identifier: identifier, sequence: sequence, data: data, hopLimit: hopLimit)
+    }
+
+    private static func echo(
+        isRequest: Bool, addresses: IPAddressPair, identifier: UInt16, sequence: UInt16, data: UnsafeRawBufferPointer,
+        hopLimit: UInt8
+    ) throws(PacketBuildError) -> [UInt8] {
         try icmpPacket(addresses: addresses, bodyCount: data.count, hopLimit: hopLimit) { out throws(PacketBuildError) in
             switch addresses.family {
             case .v4:
-                try ICMPv4Message.echoReply(identifier: identifier, sequence: sequence).emit(body: data, into: out)
+                let message: ICMPv4Message = isRequest
+                    ? .echoRequest(identifier: identifier, sequence: sequence) : .echoReply(identifier: identifier, sequence: sequence)
+                return try message.emit(body: data, into: out)
             case .v6:
-                try ICMPv6Message.echoReply(identifier: identifier, sequence: sequence)
-                    .emit(body: data, addresses: addresses, into: out)
+                let message: ICMPv6Message = isRequest
+                    ? .echoRequest(identifier: identifier, sequence: sequence) : .echoReply(identifier: identifier, sequence: sequence)
+                return try message.emit(body: data, addresses: addresses, into: out)
             }
         }
     }
 
-    /// The echo reply to an echo request packet: addresses swapped, same identifier, sequence
-    /// and data.
     public static func echoReply(
         to request: UnsafeRawBufferPointer, hopLimit: UInt8 = defaultHopLimit
     ) throws(PacketBuildError) -> [UInt8] {

@@ -5,13 +5,16 @@ import Testing
     @Test func senderStopsAtTheCreditAndMovesOnWithIt() {
         var credit = SendCredit(initialWindow: 100)
         #expect(credit.available == 100)
-        #expect(credit.didSend(60) == 0)
-        #expect(credit.didSend(40) == 60)
+        let first = credit.didSend(60)
+        let second = credit.didSend(40)
+        #expect(first == 0 && second == 60)
         #expect(credit.available == 0)
-        #expect(credit.credit(consumed: 50, window: 100))
-        #expect(credit.available == 50)
-        #expect(!credit.credit(consumed: 40, window: 100), "a shrinking edge is ignored")
-        #expect(!credit.credit(consumed: UInt64.max, window: 10), "an overflowing edge is ignored")
+        let opened = credit.credit(consumed: 50, window: 100)
+        #expect(opened && credit.available == 50)
+        let shrunk = credit.credit(consumed: 40, window: 100)
+        #expect(!shrunk, "a shrinking edge is ignored")
+        let overflowed = credit.credit(consumed: UInt64.max, window: 10)
+        #expect(!overflowed, "an overflowing edge is ignored")
         #expect(credit.available == 50)
     }
 
@@ -21,8 +24,11 @@ import Testing
         #expect(throws: ReceiveCredit.Violation.wrongOffset(expected: 60, got: 0)) { try credit.receive(offset: 0, count: 1) }
         #expect(throws: ReceiveCredit.Violation.beyondCredit(limit: 100, end: 101)) { try credit.receive(offset: 60, count: 41) }
         try credit.receive(offset: 60, count: 40)
-        #expect(credit.consume(30) == nil, "less than half a window freed: no credit yet")
-        #expect(credit.consume(30)! == (consumed: 60, window: 100))
+        let early = credit.consume(30)
+        #expect(early == nil, "less than half a window freed: no credit yet")
+        let maybeGrant = credit.consume(30)
+        let grant = try #require(maybeGrant)
+        #expect(grant.consumed == 60 && grant.window == 100)
         try credit.receive(offset: 100, count: 60)
         #expect(throws: ReceiveCredit.Violation.self) { try credit.receive(offset: 160, count: 1) }
     }
