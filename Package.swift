@@ -34,8 +34,21 @@ let package = Package(
         .target(name: "GhNetFlows", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // Pure: routing tables (from /proc), what to advertise, and the per-flow policy.
         .target(name: "GhNetRoutes", dependencies: ["GhNetAddress"]),
-        // C: interface, address and route ioctls (SIOCSIFMTU, SIOCSIFADDR, SIOCADDRT…) and TUNSETIFF.
-        .target(name: "CGhNetIoctl"),
+        // Pure: rtnetlink message encoding and decoding (links, addresses, routes).
+        .target(name: "GhNetNetlink", dependencies: ["GhNetAddress"]),
+        // C: what Swift cannot call directly (the variadic ioctl for TUNSETIFF and friends).
+        .target(name: "CGhNetTun"),
+        // I/O on Linux for the agent: the TUN device and route/address changes over netlink.
+        .target(
+            name: "GhNetLinux",
+            dependencies: [
+                "CGhNetTun",
+                "GhNetAddress",
+                "GhNetNetlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // I/O shared by both sides: logging, frame channel handlers, build identity.
         .target(
             name: "GhNetCore",
@@ -68,8 +81,9 @@ let package = Package(
         .target(
             name: "GhNetAgent",
             dependencies: [
-                "CGhNetIoctl",
                 "GhNetAddress",
+                "GhNetLinux",
+                "GhNetNetlink",
                 "GhNetPackets",
                 "GhNetRoutes",
                 "GhNetTCP",
@@ -104,9 +118,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress"]),
         .testTarget(name: "GhNetAgentTests", dependencies: ["GhNetAgent", "GhNetPackets", "GhNetWire", "GhNetAddress"]),
         .testTarget(name: "GhNetFlowsTests", dependencies: ["GhNetFlows"]),
         .testTarget(name: "GhNetRoutesTests", dependencies: ["GhNetRoutes", "GhNetAddress"]),
+        .testTarget(name: "GhNetNetlinkTests", dependencies: ["GhNetNetlink", "GhNetAddress"]),
+        .testTarget(
+            name: "GhNetLinuxTests",
+            dependencies: [
+                "GhNetLinux", "GhNetNetlink", "GhNetAddress",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "GhNetPacketsTests", dependencies: ["GhNetPackets"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GhNetLocalTests",

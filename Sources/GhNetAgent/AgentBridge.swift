@@ -1,6 +1,8 @@
 import Foundation
 import GhNetAddress
 import GhNetCore
+import GhNetLinux
+import GhNetNetlink
 import GhNetRoutes
 import GhNetTCP
 import GhNetWire
@@ -22,34 +24,50 @@ final class AgentBridge: Sendable {
     let logger: Logger
     private let translator = PacketTranslator()
     private let outbox: FrameOutbox
+    private let netlink: Netlink
     private let tun: TunDevice
-    private let installer: Mutex<RouteInstaller>
+    private let installer: RouteInstaller
     private let transportPeer: IPAddress?
     private let drops = Mutex<[String: UInt64]>([:])
     private let tcp = Mutex<TCPEndpoints?>(nil)
 
     /// Creates the TUN device and starts reading it.
     static func start(outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) async throws -> AgentBridge {
-        let tun = try TunDevice.create(preferredName: "ghnet0", mtu: tunMTU, addresses: tunAddresses)
-        let installer = RouteInstaller(interfaceName: tun.name, interfaceIndex: tun.interfaceIndex)
-        let bridge = AgentBridge(tun: tun, installer: installer, outbox: outbox, transportPeer: transportPeer, logger: logger)
+        let netlink = try Netlink()
+        let tun: TunDevice
         do {
-            try await tun.startReading(group: MultiThreadedEventLoopGroup.singleton) { TunPacketHandler(bridge: bridge) }
+            tun = try TunDevice.create(mtu: tunMTU, addresses: tunAddresses.compactMap { InterfaceAddress($0.network, prefixLength: $0.length) },
+                                       netlink: netlink)
+        } catch {
+            netlink.close()
+            throw error
+        }
+        let bridge = AgentBridge(netlink: netlink, tun: tun, installer: RouteInstaller(netlink: netlink, device: tun),
+                                 outbox: outbox, transportPeer: transportPeer, logger: logger)
+        let channel: any Channel
+        do {
+            channel = try await tun.startReading(on: MultiThreadedEventLoopGroup.singleton) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TunPacketHandler(bridge: bridge))
+                }
+            }
         } catch {
             bridge.shutdown()
             throw error
         }
-        if let loop = tun.eventLoop {
-            let endpoints = TCPEndpoints(loop: loop, outbox: outbox, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { tun.write($0) }
-            bridge.tcp.withLock { $0 = endpoints }
+        let endpoints = TCPEndpoints(loop: channel.eventLoop, outbox: outbox, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { packet in
+            if case .written = tun.write(packet) { return true }
+            return false
         }
+        bridge.tcp.withLock { $0 = endpoints }
         logger.info("tun: \(tun.name) up, mtu \(tunMTU), \(tunAddresses.map(\.description).joined(separator: " "))")
         return bridge
     }
 
-    private init(tun: TunDevice, installer: RouteInstaller, outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) {
+    private init(netlink: Netlink, tun: TunDevice, installer: RouteInstaller, outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) {
+        self.netlink = netlink
         self.tun = tun
-        self.installer = Mutex(installer)
+        self.installer = installer
         self.outbox = outbox
         self.transportPeer = transportPeer
         self.logger = logger
@@ -94,14 +112,20 @@ final class AgentBridge: Sendable {
             procNetIPv6Route: (try? String(contentsOfFile: "/proc/net/ipv6_route", encoding: .utf8)) ?? "")
         let filter = InstallFilter(advertised: advertised, ownSubnets: table.ownSubnets(ignoring: [tun.name]), transportPeer: transportPeer)
         for skipped in filter.skipped { logger.info("routes: skipped \(skipped)") }
-        let failures = installer.withLock { $0.apply(filter.routes) }
-        for failure in failures { logger.warning("routes: \(failure)") }
-        let list = filter.routes.map(\.description).joined(separator: ", ")
-        logger.info("routes: installed \(filter.routes.count - failures.count) via \(tun.name): \(list.isEmpty ? "none" : list)")
+        let changes = installer.apply(filter.routes)
+        for skipped in changes.skipped { logger.warning("routes: skipped \(skipped.prefix): \(skipped)") }
+        for failure in changes.failed { logger.warning("routes: \(failure)") }
+        let list = installer.installed.sorted { ($0.network, $0.length) < ($1.network, $1.length) }.map(\.description).joined(separator: ", ")
+        logger.info("routes: installed \(installer.installed.count) via \(tun.name): \(list.isEmpty ? "none" : list)")
     }
 
     private func write(_ packet: [UInt8]) {
-        if !packet.withUnsafeBytes({ tun.write($0) }) { count("tun write failed") }
+        switch packet.withUnsafeBytes({ tun.write($0) }) {
+        case .written: break
+        case .wouldBlock: count("tun busy")
+        case .rejected: count("tun rejected")
+        case .closed: count("tun closed")
+        }
     }
 
     private func count(_ reason: String) {
@@ -117,9 +141,10 @@ final class AgentBridge: Sendable {
             // Reset the app's connections so nothing hangs, before the device goes away.
             try? endpoints.loop.submit { endpoints.closeAll() }.wait()
         }
-        let failures = installer.withLock { $0.removeAll() }
-        for failure in failures { logger.warning("routes: \(failure)") }
-        tun.close()
+        let changes = installer.removeAll()
+        for failure in changes.failed { logger.warning("routes: \(failure)") }
+        tun.startClosing()
+        netlink.close()
         let dropped = dropCounts
         if !dropped.isEmpty { logger.debug("packets dropped: \(dropped.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", "))") }
         logger.info("tun: \(tun.name) and its routes removed")

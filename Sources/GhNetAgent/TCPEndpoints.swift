@@ -243,9 +243,10 @@ final class TCPEndpoints: @unchecked Sendable {
         flows[entry.stream] = nil
         logger.debug("tcp \(flow): closed (\(reason))")
         switch reason {
-        case .completed, .openFailed:
+        case .completed, .openFailed, .reopened:
+            // Both directions finished (or the stream never existed on the local side).
             break
-        case .resetByApp, .aborted, .retransmissionsExhausted, .reopened:
+        case .resetByApp, .aborted, .retransmissionsExhausted:
             if entry.connected { outbox.send(.reset(stream: entry.stream, reason: .aborted)) }
         }
     }

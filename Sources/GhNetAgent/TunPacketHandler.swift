@@ -13,7 +13,17 @@ final class TunPacketHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        bridge.packetFromCodespace(unwrapInboundIn(data))
+        let packet = unwrapInboundIn(data)
+        // Each read lands in an MTU-sized (64 KiB) buffer. Frames keep slices of the packet
+        // until they are written, so a small packet is copied out first: a 100-byte datagram
+        // must not hold 64 KiB while it waits in the outbox.
+        if packet.readableBytes < 16 * 1024 {
+            var compact = context.channel.allocator.buffer(capacity: packet.readableBytes)
+            compact.writeImmutableBuffer(packet)
+            bridge.packetFromCodespace(compact)
+        } else {
+            bridge.packetFromCodespace(packet)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

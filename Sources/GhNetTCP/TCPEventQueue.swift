@@ -4,9 +4,6 @@ struct TCPEventQueue: Sendable {
     private var items: [TCPEvent] = []
     private var head = 0
 
-    /// Events not read yet.
-    var count: Int { items.count - head }
-
     /// A ``TCPEvent/deliverFromSegment(_:)`` is unread: its range points into the caller's
     /// last payload, so no new segment may come in before it is read.
     private(set) var holdsSegmentDelivery = false

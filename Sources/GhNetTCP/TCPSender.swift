@@ -85,8 +85,6 @@ struct TCPSender: Sendable {
     var end: Int { dataEnd + (finQueued ? 1 : 0) }
     /// Our FIN is sent and acknowledged.
     var finAcknowledged: Bool { finQueued && unacknowledged == end }
-    /// The SYN-ACK has been acknowledged.
-    var synAcknowledged: Bool { unacknowledged > 0 }
 
     // MARK: The stream
 

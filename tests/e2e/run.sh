@@ -8,6 +8,8 @@ export GHNET_BIN
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(*_test.sh)
 passed=0 failed=0 failures=()
+# Namespaces that exist before we start belong to someone else (another run on this machine).
+before=$(ip netns list 2>/dev/null | awk '/^ghnet-/ {print $1}' | sort)
 for t in "${tests[@]}"; do
   t=${t%.sh}; t=${t%_test}_test.sh
   echo "=== $t"
@@ -18,10 +20,13 @@ for t in "${tests[@]}"; do
     failed=$((failed + 1)); failures+=("$t"); echo "--- FAIL $t ($(( $(date +%s) - start )) s)"
   fi
 done
-leftover=$(ip netns list 2>/dev/null | grep -c '^ghnet-' || true)
-if [ "$leftover" != 0 ]; then
-  echo "FAIL: $leftover ghnet-* namespaces left behind"; failed=$((failed + 1)); failures+=("leftover-namespaces")
-  ../../scripts/testhosts.sh down --all >/dev/null 2>&1 || true
+after=$(ip netns list 2>/dev/null | awk '/^ghnet-/ {print $1}' | sort)
+leftover=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep . || true)
+if [ -n "$leftover" ]; then
+  echo "FAIL: namespaces left behind: $(echo $leftover)"; failed=$((failed + 1)); failures+=("leftover-namespaces")
+  for suffix in $(printf '%s\n' "$leftover" | cut -d- -f2 | sort -u); do
+    ../../scripts/testhosts.sh down "$suffix" >/dev/null 2>&1 || true
+  done
 fi
 [ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
 echo "e2e: $passed passed, $failed failed"

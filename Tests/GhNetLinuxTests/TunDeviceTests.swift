@@ -1,0 +1,135 @@
+import GhNetAddress
+import GhNetLinux
+import GhNetNetlink
+import Glibc
+import Testing
+
+/// The TUN device in a throwaway namespace: created, configured, read one packet per read,
+/// written one packet per `write(2)`, and gone with its routes when closed.
+@Suite("TUN device", .serialized, .enabled(if: NamespaceSupport.available, NamespaceSupport.skipReason))
+struct TunDeviceTests {
+    @Test("created as ghnet0 (then ghnet1), with its MTU, up, both addresses usable at once")
+    func creation() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace)
+            #expect(setup.tun.name == "ghnet0" && setup.tun.mtu == TunDevice.defaultMTU)
+            let link = try setup.netlink.link(named: "ghnet0")
+            #expect(link.index == setup.tun.interfaceIndex && link.mtu == 65520 && link.isUp)
+            let addresses = try setup.netlink.addresses().filter { $0.interfaceIndex == setup.tun.interfaceIndex && $0.scope == .universe }
+            #expect(Set(addresses.map(\.address)) == [TunSetup.address4, TunSetup.address6])
+            #expect(addresses.allSatisfy { $0.flags & 0x40 == 0 }, "no address may be tentative")
+
+            let second = try await namespace.run { try TunDevice.create(mtu: 1500, addresses: [], netlink: setup.netlink) }
+            #expect(try second.name == "ghnet1" && setup.netlink.link(named: "ghnet1").mtu == 1500)
+            await second.close()
+            await setup.close()
+        }
+    }
+
+    @Test("reads one whole packet per read: UDP datagrams the kernel routes into it, IPv4 and IPv6")
+    func readsRoutedPackets() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace)
+            _ = setup.installRoutes()
+            for (peer, own) in [(TunSetup.peer4, TunSetup.address4.address), (TunSetup.peer6, TunSetup.address6.address)] {
+                let payloads = [Array("first datagram to \(peer)".utf8), Array(repeating: 0x5A, count: 3000), Array("third".utf8)]
+                try await namespace.run { for payload in payloads { try UDPSender.send(payload, to: peer, port: 5353) } }
+                for payload in payloads {
+                    let packet = try await setup.packets.waitForPacket {
+                        $0.destination == peer && $0.transport == 17 && Array($0.payload.dropFirst(8)) == payload
+                    }
+                    let received = try #require(packet, "no UDP datagram of \(payload.count) bytes to \(peer) read from the TUN")
+                    #expect(received.source == own && received.lengthMatches)
+                }
+            }
+            await setup.close()
+        }
+    }
+
+    @Test("writes one packet per write(2): the kernel answers echo requests to its own addresses")
+    func writesPackets() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace)
+            _ = setup.installRoutes()
+            let data = Array("gh-net".utf8)
+            for sequence: UInt16 in 1...3 {
+                let request4 = TestPacket.echoRequest4(from: TunSetup.peer4, to: TunSetup.address4.address, identifier: 0x6768, sequence: sequence, data: data)
+                let request6 = TestPacket.echoRequest6(from: TunSetup.peer6, to: TunSetup.address6.address, identifier: 0x6768, sequence: sequence, data: data)
+                #expect(request4.withUnsafeBytes { setup.tun.write($0) } == .written)
+                #expect(request6.withUnsafeBytes { setup.tun.write($0) } == .written)
+            }
+            for sequence: UInt16 in 1...3 {
+                let tail = TestPacket.bigEndian(0x6768) + TestPacket.bigEndian(sequence) + data
+                let reply4 = try await setup.packets.waitForPacket {
+                    $0.destination == TunSetup.peer4 && $0.transport == 1 && $0.payload.first == 0 && Array($0.payload.dropFirst(4)) == tail
+                }
+                let reply6 = try await setup.packets.waitForPacket {
+                    $0.destination == TunSetup.peer6 && $0.transport == 58 && $0.payload.first == 129 && Array($0.payload.dropFirst(4)) == tail
+                }
+                #expect(reply4?.source == TunSetup.address4.address, "echo reply \(sequence) over IPv4")
+                #expect(reply6?.source == TunSetup.address6.address, "echo reply \(sequence) over IPv6")
+            }
+            #expect(setup.tun.writeStatistics.written == 6)
+            await setup.close()
+        }
+    }
+
+    @Test("a packet the kernel refuses is dropped and counted; the device keeps working")
+    func rejectsBadPackets() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace)
+            _ = setup.installRoutes()
+            #expect([UInt8]([0x00, 0x01, 0x02]).withUnsafeBytes { setup.tun.write($0) } == .rejected(errno: EINVAL))
+            #expect([UInt8]().withUnsafeBytes { setup.tun.write($0) } == .rejected(errno: EINVAL))
+            let request = TestPacket.echoRequest4(from: TunSetup.peer4, to: TunSetup.address4.address, identifier: 7, sequence: 7, data: [1, 2, 3])
+            var buffer = setup.channel.allocator.buffer(capacity: request.count)
+            buffer.writeBytes(request)
+            #expect(setup.tun.write(buffer) == .written)
+            let reply = try await setup.packets.waitForPacket { $0.destination == TunSetup.peer4 && $0.transport == 1 && $0.payload.first == 0 }
+            #expect(reply != nil && setup.channel.isActive)
+            var expected = TunWriteStatistics()
+            expected.written = 1
+            expected.rejected = 2
+            #expect(setup.tun.writeStatistics == expected)
+            await setup.close()
+        }
+    }
+
+    @Test("closing deletes the device, its addresses and its routes")
+    func closeRemovesEverything() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace)
+            let installer = setup.installRoutes()
+            let index = setup.tun.interfaceIndex
+            #expect(try setup.netlink.routes().filter { $0.outputInterface == index && $0.routeProtocol == .ghNet }.count == 2)
+
+            await setup.tun.close()
+            #expect(!setup.channel.isActive)
+            let lookup = #expect(throws: NetlinkError.self) { try setup.netlink.link(named: "ghnet0") }
+            #expect(lookup?.errno == ENODEV)
+            #expect(try setup.netlink.routes().allSatisfy { $0.outputInterface != index && $0.routeProtocol != .ghNet })
+            #expect(try setup.netlink.addresses().allSatisfy { $0.interfaceIndex != index })
+            #expect([UInt8](repeating: 0x45, count: 20).withUnsafeBytes { setup.tun.write($0) } == .closed)
+
+            let changes = installer.removeAll()
+            #expect(changes.removed.count == 2 && changes.failed.isEmpty && installer.installed.isEmpty)
+            setup.netlink.close()
+        }
+    }
+
+    @Test("reading twice, or after closing, is refused")
+    func readingMisuse() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace)
+            await #expect(throws: TunError.self) {
+                _ = try await setup.tun.startReading(on: setup.channel.eventLoop) { $0.eventLoop.makeSucceededVoidFuture() }
+            }
+            await setup.close()
+            await setup.tun.close()
+            setup.tun.startClosing()
+            await #expect(throws: TunError.self) {
+                _ = try await setup.tun.startReading(on: setup.channel.eventLoop) { $0.eventLoop.makeSucceededVoidFuture() }
+            }
+        }
+    }
+}
