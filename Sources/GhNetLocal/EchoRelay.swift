@@ -124,9 +124,8 @@ public final class EchoRelay: Sendable {
                 while state.rawIdentifiers[identifier] != nil { identifier &+= 1 }
                 state.nextIdentifier = identifier &+ 1
                 let flow = Flow(channel: shared, wireIdentifier: identifier, ownsChannel: false)
-                for (gone, old) in state.flows.insert(key, flow, now: now) where !old.ownsChannel {
+                for (_, old) in state.flows.insert(key, flow, now: now) where !old.ownsChannel {
                     state.rawIdentifiers[old.wireIdentifier] = nil
-                    _ = gone
                 }
                 state.rawIdentifiers[identifier] = key
                 return flow
@@ -180,14 +179,7 @@ public final class EchoRelay: Sendable {
 
     private func channel(for fd: Int32, family: IPFamily, handler: EchoReplyHandler.Role) async throws -> any Channel {
         let relay = self
-        return try await DatagramBootstrap(group: group)
-            // Whole datagrams up to the IP maximum; NIO's default would cut them at 2 KiB.
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(EchoReplyHandler(role: handler, family: family, relay: relay))
-                }
-            }
+        return try await DatagramBootstrap.wholeDatagrams(group: group) { EchoReplyHandler(role: handler, family: family, relay: relay) }
             .withBoundSocket(descriptor: fd)
             .get()
     }

@@ -102,14 +102,7 @@ public final class UDPRelay: Sendable {
         let remote = try SocketAddress(ipAddress: key.destination.address.description, port: Int(key.destination.port))
         let sink = self.sink
         let logger = self.logger
-        return try await DatagramBootstrap(group: group)
-            // Whole datagrams up to the IP maximum; NIO's default would cut them at 2 KiB.
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UDPReplyHandler(key: key, sink: sink, logger: logger))
-                }
-            }
+        return try await DatagramBootstrap.wholeDatagrams(group: group) { UDPReplyHandler(key: key, sink: sink, logger: logger) }
             .connect(to: remote)
             .get()
     }
