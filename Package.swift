@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "GhNetPackets", dependencies: ["GhNetAddress"]),
         // Pure: the userspace TCP state machine the agent runs for every codespace connection.
         .target(name: "GhNetTCP", dependencies: ["GhNetAddress", "GhNetPackets"]),
+        // Pure: DNS messages parsed for the DNS panel and the logs (never trusted, never rewritten).
+        .target(name: "GhNetDNS"),
         // Pure: bounded NAT tables (UDP and ICMP echo flows) with idle expiry and LRU eviction.
         .target(name: "GhNetFlows", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // Pure: routing tables (from /proc), what to advertise, and the per-flow policy.
@@ -120,6 +122,7 @@ let package = Package(
         ),
         .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress"]),
         .testTarget(name: "GhNetAgentTests", dependencies: ["GhNetAgent", "GhNetPackets", "GhNetWire", "GhNetAddress"]),
+        .testTarget(name: "GhNetDNSTests", dependencies: ["GhNetDNS"]),
         .testTarget(name: "GhNetFlowsTests", dependencies: ["GhNetFlows"]),
         .testTarget(name: "GhNetRoutesTests", dependencies: ["GhNetRoutes", "GhNetAddress"]),
         .testTarget(name: "GhNetNetlinkTests", dependencies: ["GhNetNetlink", "GhNetAddress"]),

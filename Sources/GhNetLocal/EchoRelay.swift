@@ -180,7 +180,7 @@ public final class EchoRelay: Sendable {
     private func channel(for fd: Int32, family: IPFamily, handler: EchoReplyHandler.Role) async throws -> any Channel {
         let relay = self
         return try await DatagramBootstrap.wholeDatagrams(group: group) { EchoReplyHandler(role: handler, family: family, relay: relay) }
-            .withBoundSocket(descriptor: fd)
+            .withBoundSocket(fd)
             .get()
     }
 
