@@ -59,7 +59,7 @@ class DualStackTCPServer(socketserver.ThreadingTCPServer):
     address_family = socket.AF_INET6
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128
+    request_queue_size = 1024
 
     def server_bind(self):
         _dual_stack_bind(self)
