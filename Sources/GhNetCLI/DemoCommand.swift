@@ -114,12 +114,12 @@ struct DemoHosts {
           corp       \(corpAddress) web server, echo servers, DNS for corp.example
 
         The bridge starts now: watch the agent being delivered, the handshake and the routes.
-        Then, in another terminal, from the codespace:
-          sudo ip netns exec \(codespaceNamespace) ping -c 3 \(corpAddress)
-          sudo ip netns exec \(codespaceNamespace) ping -6 -c 3 2001:db8:2::10
-          echo hi | sudo ip netns exec \(codespaceNamespace) python3 -c "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(3); s.sendto(sys.stdin.buffer.read(),('\(corpAddress)',7)); print(s.recv(99))"
-          sudo ip netns exec \(codespaceNamespace) curl http://\(corpAddress)/
-          sudo ip netns exec \(codespaceNamespace) ip route     (the routes through ghnet0)
+        Then, in another terminal (as root), from the codespace:
+          ip netns exec \(codespaceNamespace) ping -c 3 \(corpAddress)
+          ip netns exec \(codespaceNamespace) ping -6 -c 3 2001:db8:2::10
+          echo hi | ip netns exec \(codespaceNamespace) python3 -c "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(3); s.sendto(sys.stdin.buffer.read(),('\(corpAddress)',7)); print(s.recv(99))"
+          ip netns exec \(codespaceNamespace) curl http://\(corpAddress)/
+          ip netns exec \(codespaceNamespace) ip route     (the routes through ghnet0)
         DNS names (db.corp.example) come with the next release. Press Ctrl-C to stop; everything
         is removed.
 

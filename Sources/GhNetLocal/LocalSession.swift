@@ -77,6 +77,13 @@ public final class LocalSession: Sendable {
         }
         let status = await transport.stop(grace: .seconds(5))
         let tail = transport.stderrTail.snapshot
+        // Ctrl-C at a terminal reaches ssh too (it shares our process group so that it can
+        // prompt), so the link may close a moment before our own handler sees the signal.
+        if stop.requested == nil, Self.mayBeSignalRace(outcome) { try? await Task.sleep(for: .milliseconds(300)) }
+        if let signal = stop.requested, Self.mayBeSignalRace(outcome) {
+            logger.info("stopped (\(StopSignals.name(signal))); disconnected from \(target.displayName)")
+            return
+        }
         switch outcome {
         case .success(.stopped), .success(.peerSaidGoodbye):
             if case .success(.peerSaidGoodbye(let reason)) = outcome { logger.info("the agent ended the session: \(reason)") }
@@ -86,8 +93,15 @@ public final class LocalSession: Sendable {
         case .success(.linkDead(let silence)):
             throw LocalSessionError.linkDead(target: target.displayName, silentFor: silence)
         case .failure(let error):
-            if stop.requested != nil { return }
             throw LocalSessionError.classify(error, target: target.displayName, status: status, stderr: tail)
+        }
+    }
+
+    /// True for an end that a stop signal arriving at the same time would explain.
+    private static func mayBeSignalRace(_ outcome: Result<FrameSession.End, any Error>) -> Bool {
+        switch outcome {
+        case .success(.linkClosed), .failure: return true
+        default: return false
         }
     }
 

@@ -42,7 +42,27 @@ fi
 check "the cached build was reused" grep -q "cached build reused" "$log2"
 check "nothing was sent the second time" bash -c "! grep -q 'sending the agent' '$log2'"
 
+kill -INT "$BRIDGE_PID"
+wait_exit "$BRIDGE_PID" 20 || true
+check "the second bridge stops with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+
+echo "- Ctrl-C at a terminal: SIGINT reaches the whole process group, ssh included"
+log3=$WORK/third.log
+# setsid gives the bridge its own process group, as a shell gives a foreground job.
+setsid ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="ssh -F $GHNET_SSH_CONFIG" "$GHNET_BIN" start --gui false --ssh root@cs >"$log3" 2>&1 &
+group=$!
+STARTED_PIDS+=("$group")
+wait_for_line "$log3" "local: connected to root@cs" 60 || fail "third handshake"
+kill -INT -- "-$group"
+wait_exit "$group" 20 || true
+check "Ctrl-C to the process group stops with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+check "no agent left after Ctrl-C to the group" test -z "$(agents_in_cs)"
+
 echo "- sshd dies mid-session"
+log2=$WORK/fourth.log
+bridge_start "$log2" --ssh root@cs
+wait_for_line "$log2" "local: connected to root@cs" 60 || fail "fourth handshake"
 for pid in $(ip netns pids "$GHNET_NS_CS"); do
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "sshd" && kill -KILL "$pid"
 done

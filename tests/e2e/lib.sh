@@ -17,7 +17,7 @@ check() { # check "description" command…
 }
 
 cleanup() {
-  [ -n "${KEEP_LOGS:-}" ] && cp -r "$WORK" "$KEEP_LOGS" 2>/dev/null
+  if [ -n "${KEEP_LOGS:-}" ]; then cp -r "$WORK" "$KEEP_LOGS" 2>/dev/null || true; fi
   local pid
   for pid in "${STARTED_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   [ -n "${GHNET_HOSTS_ENV:-}" ] && "$ROOT/scripts/testhosts.sh" down "$GHNET_HOSTS_ENV" >/dev/null 2>&1 || true
