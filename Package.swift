@@ -62,6 +62,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // I/O shared by both sides: asking DNS servers a raw query over UDP, then TCP if truncated.
+        .target(
+            name: "GhNetResolver",
+            dependencies: [
+                "GhNetDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The local side: transport child process, agent delivery, session.
         .target(
             name: "GhNetLocal",
@@ -71,6 +80,8 @@ let package = Package(
                 "GhNetPackets",
                 "GhNetRoutes",
                 "GhNetCore",
+                "GhNetDNS",
+                "GhNetResolver",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -90,6 +101,8 @@ let package = Package(
                 "GhNetRoutes",
                 "GhNetTCP",
                 "GhNetCore",
+                "GhNetDNS",
+                "GhNetResolver",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -121,7 +134,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress"]),
-        .testTarget(name: "GhNetAgentTests", dependencies: ["GhNetAgent", "GhNetPackets", "GhNetWire", "GhNetAddress"]),
+        .testTarget(
+            name: "GhNetAgentTests",
+            dependencies: ["GhNetAgent", "GhNetDNS", "GhNetPackets", "GhNetWire", "GhNetAddress", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "GhNetDNSTests", dependencies: ["GhNetDNS"]),
         .testTarget(name: "GhNetFlowsTests", dependencies: ["GhNetFlows"]),
         .testTarget(name: "GhNetRoutesTests", dependencies: ["GhNetRoutes", "GhNetAddress"]),
@@ -137,7 +153,20 @@ let package = Package(
         .testTarget(name: "GhNetPacketsTests", dependencies: ["GhNetPackets"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GhNetLocalTests",
-            dependencies: ["GhNetLocal", "GhNetCore", "GhNetWire"]
+            dependencies: [
+                "GhNetLocal", "GhNetCore", "GhNetWire", "GhNetDNS", "GhNetResolver",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GhNetResolverTests",
+            dependencies: [
+                "GhNetResolver", "GhNetDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "GhNetCLITests",

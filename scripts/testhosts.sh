@@ -82,6 +82,7 @@ ${NS_PREFIX}<suffix>-<role>, state dir ${STATE_PREFIX}<suffix>/):
           nameserver $CORP_GW_IP4, nameserver $NET_LAPTOP_IP4, search corp.example.
           (corp answers NXDOMAIN for public names and glibc does not fall
           back on NXDOMAIN, so the laptop's libc resolves only corp names.)
+          /etc/hosts: legacy.corp.example $CORP_IP4 (no DNS server knows it).
   corp    behind the VPN.  On all its addresses: HTTP :80 (serves
           \$GHNET_CORP_WWW, index.html says "corp intranet"), TCP echo :7,
           UDP echo :7 (any datagram up to 65507/65527 bytes), sshd :22 (same
@@ -757,6 +758,10 @@ EOF
   printf 'nameserver %s\nnameserver %s\nsearch corp.example\n' "$CORP_GW_IP4" "$NET_LAPTOP_IP4" \
     >"$NETNS_ETC/$NS_LAPTOP/resolv.conf"
   printf 'nameserver %s\n' "$CORP_IP4" >"$NETNS_ETC/$NS_CORP/resolv.conf"
+  # The laptop's hosts file knows one corp name its DNS servers do not (as a VPN client that
+  # hooks only the system resolver would): only getaddrinfo finds legacy.corp.example.
+  printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n%s legacy.corp.example\n' "$CORP_IP4" \
+    >"$NETNS_ETC/$NS_LAPTOP/hosts"
 
   # --- content and configs
   printf '<!doctype html>\n<title>public web</title>\n<p>public web (gh-net test host %s)</p>\n' "$SUF" \

@@ -30,9 +30,10 @@ final class AgentBridge: Sendable {
     private let transportPeer: IPAddress?
     private let drops = Mutex<[String: UInt64]>([:])
     private let tcp = Mutex<TCPEndpoints?>(nil)
+    private let dns: DNSHook
 
     /// Creates the TUN device and starts reading it.
-    static func start(outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) async throws -> AgentBridge {
+    static func start(outbox: FrameOutbox, transportPeer: IPAddress?, resolvConf: ResolvConfHook, logger: Logger) async throws -> AgentBridge {
         let netlink = try Netlink()
         let tun: TunDevice
         do {
@@ -43,7 +44,9 @@ final class AgentBridge: Sendable {
             throw error
         }
         let bridge = AgentBridge(netlink: netlink, tun: tun, installer: RouteInstaller(netlink: netlink, device: tun),
-                                 outbox: outbox, transportPeer: transportPeer, logger: logger)
+                                 outbox: outbox, transportPeer: transportPeer,
+                                 dns: DNSHook(addresses: tunAddresses.map(\.network), outbox: outbox, resolvConf: resolvConf, logger: Logger(label: "agent")),
+                                 logger: logger)
         let channel: any Channel
         do {
             channel = try await tun.startReading(on: MultiThreadedEventLoopGroup.singleton) { channel in
@@ -64,7 +67,9 @@ final class AgentBridge: Sendable {
         return bridge
     }
 
-    private init(netlink: Netlink, tun: TunDevice, installer: RouteInstaller, outbox: FrameOutbox, transportPeer: IPAddress?, logger: Logger) {
+    private init(netlink: Netlink, tun: TunDevice, installer: RouteInstaller, outbox: FrameOutbox, transportPeer: IPAddress?,
+                 dns: DNSHook, logger: Logger) {
+        self.dns = dns
         self.netlink = netlink
         self.tun = tun
         self.installer = installer
@@ -89,11 +94,15 @@ final class AgentBridge: Sendable {
         }
     }
 
-    /// One frame from the local side about packets or routes.
-    func frameFromLocal(_ frame: Frame) {
+    /// One frame from the local side about packets, routes or DNS.
+    func frameFromLocal(_ frame: Frame) async {
         switch frame {
         case .routes(let advertised):
             applyRoutes(advertised)
+        case .dnsConfig(let enabled, let domains):
+            await dns.apply(enabled: enabled, domains: domains)
+        case .dnsAnswer, .dnsFailure:
+            dns.forwarder.localAnswered(frame)
         case .tcpOpenResult, .data, .windowCredit, .halfClose, .reset:
             tcp.withLock { $0 }?.frame(frame)
         default:
@@ -135,8 +144,9 @@ final class AgentBridge: Sendable {
     /// Packets dropped so far, by reason.
     var dropCounts: [String: UInt64] { drops.withLock { $0 } }
 
-    /// Removes the routes and the TUN device.
+    /// Restores resolv.conf, then removes the routes and the TUN device.
     func shutdown() {
+        dns.stop()
         if let endpoints = tcp.withLock({ $0 }) {
             // Reset the app's connections so nothing hangs, before the device goes away.
             try? endpoints.loop.submit { endpoints.closeAll() }.wait()

@@ -23,6 +23,9 @@ public final class AgentSession: Sendable {
 
     /// Runs until the link ends; throws ``AgentSessionError`` on a failure.
     public func run() async throws {
+        // Before anything else: undo a DNS hook that an agent killed without cleaning up left behind.
+        let resolvConf = ResolvConfHook()
+        resolvConf.recoverAfterCrash(logger: logger)
         let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
         let stop = StopSignals()
         let stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -57,7 +60,7 @@ public final class AgentSession: Sendable {
                 )
                 let established = try await session.handshake(ours: hello, reader: &reader)
                 logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
-                return try await self.bridge(session: session, reader: reader, stop: stop)
+                return try await self.bridge(session: session, reader: reader, stop: stop, resolvConf: resolvConf)
             }
         } catch let refused as FrameSession.Refused {
             throw AgentSessionError.refused(refused.reason)
@@ -80,11 +83,11 @@ public final class AgentSession: Sendable {
 extension AgentSession {
     /// Sets up the TUN device and routes, then serves frames and packets until the link ends;
     /// the device and routes are removed however it ends.
-    private func bridge(session: FrameSession, reader: FrameReader, stop: StopSignals) async throws -> FrameSession.End {
+    private func bridge(session: FrameSession, reader: FrameReader, stop: StopSignals, resolvConf: ResolvConfHook) async throws -> FrameSession.End {
         let outbox = FrameOutbox()
         let bridge: AgentBridge
         do {
-            bridge = try await AgentBridge.start(outbox: outbox, transportPeer: transportPeer, logger: logger)
+            bridge = try await AgentBridge.start(outbox: outbox, transportPeer: transportPeer, resolvConf: resolvConf, logger: logger)
         } catch {
             try? await session.send(.goodbye(reason: "the agent cannot set up its TUN device: \(error)"))
             throw AgentSessionError.tun("\(error)")
@@ -96,7 +99,7 @@ extension AgentSession {
                 return nil
             }
             tasks.addTask {
-                try await session.serve(reader: reader, stop: stop) { frame in bridge.frameFromLocal(frame) }
+                try await session.serve(reader: reader, stop: stop) { frame in await bridge.frameFromLocal(frame) }
             }
             defer { outbox.finish() }
             while let result = try await tasks.next() {

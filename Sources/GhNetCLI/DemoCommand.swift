@@ -120,8 +120,10 @@ struct DemoHosts {
           echo hi | ip netns exec \(codespaceNamespace) python3 -c "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(3); s.sendto(sys.stdin.buffer.read(),('\(corpAddress)',7)); print(s.recv(99))"
           ip netns exec \(codespaceNamespace) curl http://\(corpAddress)/
           ip netns exec \(codespaceNamespace) ip route     (the routes through ghnet0)
-        DNS names (db.corp.example) come with the next release. Press Ctrl-C to stop; everything
-        is removed.
+          ip netns exec \(codespaceNamespace) curl http://db.corp.example/     (a name only the laptop resolves)
+          ip netns exec \(codespaceNamespace) dig MX corp.example
+          ip netns exec \(codespaceNamespace) cat /etc/resolv.conf     (restored when the bridge stops)
+        Press Ctrl-C to stop; everything is removed.
 
         """
     }

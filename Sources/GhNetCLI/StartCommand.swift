@@ -39,7 +39,7 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .customLong("trace-dest"), help: ArgumentHelp("Write the log to this file instead of the terminal.", valueName: "file"))
     var traceDest: String?
 
-    @Option(help: ArgumentHelp("Hook the remote's DNS so names only this machine resolves work there.", valueName: "true|false"))
+    @Option(help: ArgumentHelp("Hook the remote's DNS so names only this machine resolves work there (default: true).", valueName: "true|false"))
     var dns: Switch?
 
     @Option(help: ArgumentHelp("Also bridge this prefix (repeatable), e.g. 10.20.0.0/16.", valueName: "cidr"))
@@ -48,7 +48,7 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Never bridge this prefix (repeatable).", valueName: "cidr"))
     var exclude: [IPPrefix] = []
 
-    @Option(name: .customLong("dns-domain"), help: ArgumentHelp("Resolve names under this domain with this machine's resolver first (repeatable).", valueName: "name"))
+    @Option(name: .customLong("dns-domain"), help: ArgumentHelp("Resolve names under this domain with this machine's resolver only, skipping the remote's (repeatable).", valueName: "name"))
     var dnsDomain: [DNSDomain] = []
 
     @Option(name: .customLong("udp-timeout"), help: ArgumentHelp("Seconds a UDP or ping flow may stay idle before its NAT record is freed.", valueName: "seconds"))
@@ -99,7 +99,8 @@ struct StartCommand: AsyncParsableCommand {
             sshCommand = words
         }
         let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude,
-                                          udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows)
+                                          udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows,
+                                          dns: dns?.isOn ?? true, dnsDomains: dnsDomain.map(\.description))
         do {
             try await LocalSession(options: options, logger: logger).run()
         } catch let error as LocalSessionError {
@@ -112,9 +113,6 @@ struct StartCommand: AsyncParsableCommand {
         var lines: [String] = []
         if gui == .true {
             lines.append("--gui true: the full-screen view is not yet available; showing log lines")
-        }
-        if dns != nil || !dnsDomain.isEmpty {
-            lines.append("--dns/--dns-domain: the DNS hook is not yet available; remote DNS is left as it is")
         }
         return lines
     }

@@ -24,6 +24,9 @@ public enum DNSParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The RDATA of a record of `type` starting at `offset` does not have the layout the type
     /// requires (wrong length, or a field running past the end of the RDATA).
     case badRecordData(type: DNSRecordType, offset: Int)
+    /// The message is a response, or a query without exactly one question: nothing a
+    /// forwarder can pass on.
+    case notAQuery(questions: Int)
 
     public var description: String {
         switch self {
@@ -45,6 +48,8 @@ public enum DNSParseError: Error, Sendable, Hashable, CustomStringConvertible {
             "name at offset \(offset) is longer than 255 bytes"
         case let .badRecordData(type, offset):
             "malformed \(type) record data at offset \(offset)"
+        case let .notAQuery(questions):
+            "not a query with one question (QR set, or \(questions) questions)"
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GhNetAddress
 import GhNetCore
+import GhNetResolver
 import GhNetWire
 import Logging
 import NIOCore
@@ -26,10 +27,15 @@ public final class LocalSession: Sendable {
         public var udpIdleTimeout: Duration
         /// Most UDP flows at once (ping flows: a quarter of it).
         public var udpFlowLimit: Int
+        /// Whether the agent hooks the remote's DNS (`--dns`).
+        public var dns: Bool
+        /// Names under these domains skip the remote's resolvers (`--dns-domain`).
+        public var dnsDomains: [String]
 
         public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
                     routes: [IPPrefix] = [], excluded: [IPPrefix] = [],
-                    udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096) {
+                    udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096,
+                    dns: Bool = true, dnsDomains: [String] = []) {
             self.target = target
             self.sshCommand = sshCommand
             self.traceLevel = traceLevel
@@ -37,6 +43,8 @@ public final class LocalSession: Sendable {
             self.excluded = excluded
             self.udpIdleTimeout = udpIdleTimeout
             self.udpFlowLimit = udpFlowLimit
+            self.dns = dns
+            self.dnsDomains = dnsDomains
         }
     }
 
@@ -143,11 +151,13 @@ public final class LocalSession: Sendable {
         let echo = EchoRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "ping"),
                              capacity: max(1, options.udpFlowLimit / 4), idleTimeout: options.udpIdleTimeout)
         let tcp = TCPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "tcp"))
+        let resolver = LocalResolver(exchange: DNSExchange(group: group, udpTimeout: .seconds(1)), logger: Logger(label: "local"))
         defer {
             udp.closeAll()
             echo.closeAll()
             tcp.closeAll()
         }
+        outbox.send(.dnsConfig(enabled: options.dns, domains: options.dnsDomains))
         if let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
         let agentLogger = Logger(label: "agent")
         return try await withThrowingTaskGroup(of: FrameSession.End?.self) { tasks in
@@ -179,6 +189,8 @@ public final class LocalSession: Sendable {
                         Task { await tcp.open(stream: stream, source: source, destination: destination, window: window) }
                     case .data, .windowCredit, .halfClose, .reset:
                         tcp.handle(frame)
+                    case .dnsQuery(let id, let payload):
+                        resolver.answer(id: id, payload: payload, sink: outbox)
                     case .log(let level, let message):
                         agentLogger.log(level: level.loggerLevel, "\(message)")
                     default:

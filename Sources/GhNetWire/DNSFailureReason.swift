@@ -11,4 +11,6 @@ public enum DNSFailureReason: UInt8, CaseIterable, Hashable, Sendable {
     case malformedQuery = 3
     /// The local resolver failed in some other way.
     case resolverFailure = 4
+    /// The local side is already resolving as many queries as it allows at once.
+    case busy = 5
 }

@@ -114,3 +114,15 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension WireBuilder {
+    /// A query (RD set unless `flags` says otherwise) for one question, with an EDNS OPT record
+    /// in the additional section advertising `udpPayload` when it is given.
+    static func query(_ name: String, type: UInt16, id: UInt16 = 0x1234, flags: UInt16 = 0x0100, udpPayload: UInt16? = nil) -> [UInt8] {
+        var builder = WireBuilder()
+        builder.header(id: id, flags: flags, qd: 1, ar: udpPayload == nil ? 0 : 1)
+        builder.question(name, type: type)
+        if let udpPayload { builder.record("", type: 41, ttl: 0, class: udpPayload, rdata: []) }
+        return builder.bytes
+    }
+}

@@ -1,0 +1,162 @@
+import GhNetCore
+import GhNetDNS
+import GhNetResolver
+import GhNetWire
+import Logging
+import NIOCore
+import Synchronization
+
+/// Answers the codespace's DNS queries: runs a ``DNSQueryResolution`` per query, asking the
+/// codespace's original resolvers with ``DNSExchange`` and the local side with `dnsQuery` frames.
+///
+/// Bounds: at most ``maxInFlight`` queries at once; a query beyond that is answered SERVFAIL at
+/// once (the client retries). A query the local side has not answered after ``localTimeout``
+/// counts as a local failure.
+final class DNSForwarder: Sendable {
+    /// Queries resolved at the same time, at most.
+    static let maxInFlight = 512
+    /// How long the local side may take.
+    static let localTimeout: Duration = .seconds(5)
+
+    private struct State {
+        var localDomains: [DNSName] = []
+        var upstream: [SocketAddress] = []
+        var inFlight = 0
+        var nextID: UInt32 = 0
+        /// Queries waiting for the local side, by frame ID, with their timeout task.
+        var pending: [UInt32: (CheckedContinuation<DNSQueryResolution.LocalResult, Never>, Task<Void, Never>?)] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let exchange: DNSExchange
+    private let outbox: FrameOutbox
+    private let logger: Logger
+
+    init(exchange: DNSExchange, outbox: FrameOutbox, logger: Logger) {
+        self.exchange = exchange
+        self.outbox = outbox
+        self.logger = logger
+    }
+
+    /// Sets the codespace resolvers to ask first and the `--dns-domain` names that skip them.
+    func configure(upstream: [SocketAddress], localDomains: [DNSName]) {
+        state.withLock {
+            $0.upstream = upstream
+            $0.localDomains = localDomains
+        }
+    }
+
+    /// One query from a client; `reply` is called once with the answer, or never for a message
+    /// too broken to answer (the client times out, as it would with any server).
+    func handle(query: [UInt8], overTCP: Bool, reply: @escaping @Sendable ([UInt8]) -> Void) {
+        let info: DNSQueryInfo
+        do {
+            info = try DNSQueryInfo(query)
+        } catch {
+            logger.debug("dns: dropped a malformed query (\(query.count) bytes): \(error)")
+            if let answer = DNSResponseBytes.formatError(forMalformed: query) { reply(answer) }
+            return
+        }
+        let admitted: (domains: [DNSName], upstream: [SocketAddress])? = state.withLock {
+            guard $0.inFlight < Self.maxInFlight else { return nil }
+            $0.inFlight += 1
+            return ($0.localDomains, $0.upstream)
+        }
+        guard let (domains, upstream) = admitted else {
+            logger.debug("dns: \(info.question.name) \(info.question.type): over \(Self.maxInFlight) queries at once; SERVFAIL")
+            reply(DNSResponseBytes.error(.serverFailure, for: query, info: info))
+            return
+        }
+        Task {
+            defer { self.state.withLock { $0.inFlight -= 1 } }
+            let started = ContinuousClock.now
+            var resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty)
+            var step = resolution.start()
+            while true {
+                switch step {
+                case .askUpstream:
+                    step = resolution.upstreamFinished(await self.askUpstream(query, servers: upstream))
+                case .askLocal:
+                    step = resolution.localFinished(await self.askLocal(query))
+                case .reply(let answer):
+                    reply(overTCP ? answer : DNSResponseBytes.fitted(answer, limit: info.udpPayloadLimit))
+                    self.log(resolution, answer: answer, overTCP: overTCP, since: started)
+                    return
+                }
+            }
+        }
+    }
+
+    /// A `dnsAnswer` or `dnsFailure` frame from the local side.
+    func localAnswered(_ frame: Frame) {
+        switch frame {
+        case .dnsAnswer(let id, var payload):
+            resume(id, with: .answer(payload.readBytes(length: payload.readableBytes) ?? []))
+        case .dnsFailure(let id, let reason):
+            resume(id, with: .failed("\(reason)"))
+        default:
+            break
+        }
+    }
+
+    /// Ends every query waiting for the local side (the link is going away).
+    func cancelAll() {
+        let waiting = state.withLock { value in defer { value.pending = [:] }; return value.pending }
+        for (continuation, timeout) in waiting.values {
+            timeout?.cancel()
+            continuation.resume(returning: .failed("the bridge is stopping"))
+        }
+    }
+
+    private func askUpstream(_ query: [UInt8], servers: [SocketAddress]) async -> DNSQueryResolution.UpstreamResult {
+        do {
+            return .answer(try await exchange.ask(query, servers: servers))
+        } catch .timedOut {
+            return .timedOut
+        } catch {
+            return .unreachable
+        }
+    }
+
+    private func askLocal(_ query: [UInt8]) async -> DNSQueryResolution.LocalResult {
+        let id = state.withLock { value in
+            value.nextID &+= 1
+            return value.nextID
+        }
+        return await withCheckedContinuation { continuation in
+            state.withLock { $0.pending[id] = (continuation, nil) }
+            guard outbox.send(.dnsQuery(id: id, payload: ByteBuffer(bytes: query))) else {
+                resume(id, with: .failed("the link to the local side is full"))
+                return
+            }
+            let timeout = Task {
+                guard (try? await Task.sleep(for: Self.localTimeout)) != nil else { return }
+                self.resume(id, with: .failed("no answer in \(Self.localTimeout.components.seconds) s"))
+            }
+            let stillWaiting = state.withLock { value -> Bool in
+                guard value.pending[id] != nil else { return false }
+                value.pending[id]?.1 = timeout
+                return true
+            }
+            if !stillWaiting { timeout.cancel() }
+        }
+    }
+
+    private func resume(_ id: UInt32, with result: DNSQueryResolution.LocalResult) {
+        guard let (continuation, timeout) = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        timeout?.cancel()
+        continuation.resume(returning: result)
+    }
+
+    private func log(_ resolution: DNSQueryResolution, answer: [UInt8], overTCP: Bool, since started: ContinuousClock.Instant) {
+        guard logger.logLevel <= .debug else { return }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let outcome = (try? DNSMessage.parse(answer)).map { message in
+            let summary = message.summary
+            return "\(summary.outcome), \(summary.answers.count) answer(s)"
+        } ?? "unparsed answer"
+        let question = resolution.info.question
+        logger.debug("dns: \(question.name) \(question.type) over \(overTCP ? "tcp" : "udp"): \(resolution.path.joined(separator: " → ")) → \(outcome) in \(milliseconds) ms")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GhNetDNS
+import GhNetResolver
+import GhNetWire
+import Logging
+import NIOCore
+import Synchronization
+
+/// The local side of the DNS hook: answers the agent's `dnsQuery` frames the way this machine
+/// resolves names. The raw query goes to the servers in this machine's resolv.conf (UDP, TCP
+/// when truncated); for A and AAAA, when they give no positive answer, the system resolver
+/// (`getaddrinfo`) is asked too, since some VPN clients hook only that.
+///
+/// Bounds: at most ``maxInFlight`` queries at once (more are refused with
+/// ``DNSFailureReason/busy``) and at most ``maxSystemLookups`` blocking lookups at once (more
+/// skip the system resolver).
+public final class LocalResolver: Sendable {
+    static let maxInFlight = 256
+    static let maxSystemLookups = 8
+    /// TTL of answers made from `getaddrinfo`, which gives none.
+    static let systemAnswerTTL: UInt32 = 30
+
+    /// How a query was answered, for the log and the tests.
+    public enum Outcome: Sendable, Equatable {
+        /// The answer bytes and who gave them (`resolver 198.18.1.2`, `system resolver`).
+        case answer([UInt8], source: String)
+        /// No answer at all.
+        case failure(DNSFailureReason)
+    }
+
+    private let exchange: DNSExchange
+    private let resolvConfPath: String
+    private let nameserverPort: Int
+    private let systemLookup: @Sendable (String, Int32) async -> [[UInt8]]
+    private let logger: Logger
+    private let inFlight = Mutex(0)
+    private let systemLookups = Mutex(0)
+
+    /// `resolvConfPath` and `nameserverPort` are this machine's resolv.conf and port 53 except in tests.
+    public init(exchange: DNSExchange, resolvConfPath: String = "/etc/resolv.conf", nameserverPort: Int = 53, logger: Logger,
+                systemLookup: @escaping @Sendable (String, Int32) async -> [[UInt8]] = { await SystemResolver.addresses(of: $0, family: $1) }) {
+        self.exchange = exchange
+        self.resolvConfPath = resolvConfPath
+        self.nameserverPort = nameserverPort
+        self.systemLookup = systemLookup
+        self.logger = logger
+    }
+
+    /// Answers query `id` from the agent; the answer frame goes to `sink`.
+    public func answer(id: UInt32, payload: ByteBuffer, sink: any FlowSink) {
+        let query = payload.getBytes(at: payload.readerIndex, length: payload.readableBytes) ?? []
+        let admitted = inFlight.withLock { count -> Bool in
+            guard count < Self.maxInFlight else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else {
+            sink.send(.dnsFailure(id: id, reason: .busy))
+            return
+        }
+        Task {
+            defer { self.inFlight.withLock { $0 -= 1 } }
+            switch await self.resolve(query) {
+            case .answer(let bytes, _):
+                sink.send(.dnsAnswer(id: id, payload: ByteBuffer(bytes: bytes)))
+            case .failure(let reason):
+                sink.send(.dnsFailure(id: id, reason: reason))
+            }
+        }
+    }
+
+    /// Resolves one raw query.
+    public func resolve(_ query: [UInt8]) async -> Outcome {
+        guard let info = try? DNSQueryInfo(query) else { return .failure(.malformedQuery) }
+        let names = ResolvConf(bytes: (FileManager.default.contents(atPath: resolvConfPath)).map { Array($0) } ?? []).nameservers
+        // glibc's default when resolv.conf names no server.
+        let servers = (names.isEmpty ? ["127.0.0.1"] : names).compactMap { SocketAddress.nameserver($0, port: nameserverPort) }
+        var resolverAnswer: [UInt8]?
+        var failure = DNSFailureReason.noResolver
+        do {
+            resolverAnswer = try await exchange.ask(query, servers: servers)
+        } catch .timedOut {
+            failure = .timedOut
+        } catch {
+            failure = .resolverFailure
+        }
+        let question = "\(info.question.name) \(info.question.type)"
+        if let resolverAnswer, DNSQueryResolution.outcome(of: resolverAnswer) == .answered {
+            logger.debug("dns: \(question): answered by this machine's resolvers")
+            return .answer(resolverAnswer, source: "resolvers")
+        }
+        if let name = info.systemLookupName, let addresses = await lookUpWithSystem(name, type: info.question.type), !addresses.isEmpty {
+            logger.debug("dns: \(question): answered by the system resolver (\(addresses.count) address(es))")
+            return .answer(DNSResponseBytes.addressAnswer(for: query, info: info, addresses: addresses, ttl: Self.systemAnswerTTL),
+                           source: "system resolver")
+        }
+        if let resolverAnswer {
+            logger.debug("dns: \(question): \(DNSQueryResolution.outcome(of: resolverAnswer).map(\.description) ?? "malformed") from this machine's resolvers")
+            return .answer(resolverAnswer, source: "resolvers")
+        }
+        logger.debug("dns: \(question): no answer (\(failure))")
+        return .failure(failure)
+    }
+
+    /// `getaddrinfo` for `name`, unless too many lookups are running already (nil then).
+    private func lookUpWithSystem(_ name: String, type: DNSRecordType) async -> [[UInt8]]? {
+        let admitted = systemLookups.withLock { count -> Bool in
+            guard count < Self.maxSystemLookups else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { return nil }
+        defer { systemLookups.withLock { $0 -= 1 } }
+        return await systemLookup(name, type == .aaaa ? AF_INET6 : AF_INET)
+    }
+}
