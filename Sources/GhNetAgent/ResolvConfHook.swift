@@ -54,11 +54,15 @@ final class ResolvConfHook: Sendable {
     /// Writes the hooked file listing `nameservers`; returns the original's nameservers (the
     /// upstream resolvers), without any of `nameservers` themselves.
     func install(nameservers: [String]) throws(HookError) -> [String] {
-        let bytes = try read()
-        let conf = ResolvConf(bytes: bytes)
-        if let owner = conf.hookOwner, owner != getpid() {
-            throw .heldBy(pid: owner)
+        var bytes = try read()
+        if let owner = ResolvConf(bytes: bytes).hookOwner {
+            guard owner == getpid() else { throw .heldBy(pid: owner) }
+            // Hooked by this agent already (a new DNS configuration): start again from the
+            // original it carries, so that stays the file from before the first install.
+            guard let carried = ResolvConf(bytes: bytes).carriedOriginal else { throw .io(path: path, operation: "read the original", errno: EINVAL) }
+            bytes = carried
         }
+        let conf = ResolvConf(bytes: bytes)
         try writeInPlace(Array(conf.hooked(nameservers: nameservers, pid: getpid()).utf8))
         original.withLock { $0 = bytes }
         return conf.nameservers.filter { !nameservers.contains($0) }

@@ -112,7 +112,7 @@ private func helloHead(magic: UInt32 = Hello.magic, current: UInt16 = 1, minimum
                       .invalidValue(.icmpError, field: "reporter")),
         MalformedCase("original echo between families", kind: .icmpError, body: [[5, 0, 2], v4, v6, be16(1), be16(1)],
                       .invalidValue(.icmpError, field: "original.destination")),
-        MalformedCase("unknown DNS failure", kind: .dnsFailure, body: [be32(1), [5]], .invalidValue(.dnsFailure, field: "reason")),
+        MalformedCase("unknown DNS failure", kind: .dnsFailure, body: [be32(1), [6]], .invalidValue(.dnsFailure, field: "reason")),
         MalformedCase("unknown log level in a log line", kind: .log, body: [[9], string([])], .invalidValue(.log, field: "level")),
         // Trailing bytes.
         MalformedCase("nonce plus one byte", kind: .keepaliveAck, body: [be64(1), [0]], .trailingBytes(.keepaliveAck, count: 1)),
