@@ -2,14 +2,25 @@ import GhNetWire
 import NIOCore
 import Synchronization
 
+extension Frame {
+    /// Frames that may be lost like datagrams on a congested link: the app above retries.
+    var isDatagram: Bool {
+        switch self {
+        case .udpDatagram, .icmpEchoRequest, .icmpEchoReply, .icmpError, .dnsQuery, .dnsAnswer, .dnsFailure: true
+        default: false
+        }
+    }
+}
+
 /// Frames waiting to go to the peer, from any thread (NIO handlers, tasks), drained by one
 /// writer task that encodes everything waiting into one buffer per write (few, large writes on
 /// the SSH pipe instead of one per frame).
 ///
-/// Bound: at most `capacity` frames wait. When full, a new datagram frame (UDP, ICMP) is
-/// dropped and counted — what a congested link does to datagrams; stream frames are already
-/// bounded by their credit windows, so they never meet a full outbox in normal operation, and
-/// if one does it is dropped and counted too (the session then reports it).
+/// Bound: at most `capacity` datagram frames (UDP, ICMP echo, DNS) wait; when that many frames
+/// wait, a new datagram frame is dropped and counted — what a congested link does to datagrams,
+/// and the apps retry. Stream and control frames are never dropped (losing one would break its
+/// stream's byte order or credit): their number is bounded by what produces them — every data
+/// frame by its stream's credit window, every credit, half-close or reset by the stream table.
 public final class FrameOutbox: Sendable {
     private struct State {
         var queue: [Frame] = []
@@ -30,7 +41,7 @@ public final class FrameOutbox: Sendable {
     @discardableResult
     public func send(_ frame: Frame) -> Bool {
         let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard !state.finished, state.queue.count < capacity else {
+            guard !state.finished, state.queue.count < capacity || !frame.isDatagram else {
                 state.dropped += 1
                 return (false, nil)
             }

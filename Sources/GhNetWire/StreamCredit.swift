@@ -15,7 +15,7 @@ public struct SendCredit: Sendable, Equatable {
     }
 
     /// How many more bytes may be sent now.
-    public var available: Int { Int(limit &- sent) }
+    public var available: Int { Int(clamping: limit - sent) }
 
     /// Records that `count` bytes (at most ``available``) were sent; gives their offset.
     public mutating func didSend(_ count: Int) -> UInt64 {
@@ -25,11 +25,13 @@ public struct SendCredit: Sendable, Equatable {
     }
 
     /// A `windowCredit` arrived. A credit whose right edge moves backwards is ignored (the
-    /// protocol never shrinks a window); true when it opened more room.
+    /// protocol never shrinks a window), and so is one that claims bytes we never sent (a
+    /// confused or hostile peer); true when it opened more room.
     @discardableResult
     public mutating func credit(consumed: UInt64, window: UInt32) -> Bool {
-        let (edge, overflow) = consumed.addingReportingOverflow(UInt64(window))
-        guard !overflow, edge > limit else { return false }
+        guard consumed <= sent else { return false }
+        let edge = consumed + UInt64(window)
+        guard edge > limit else { return false }
         limit = edge
         return true
     }

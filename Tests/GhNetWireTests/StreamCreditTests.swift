@@ -18,6 +18,18 @@ import Testing
         #expect(credit.available == 50)
     }
 
+    @Test func aCreditForBytesNeverSentIsIgnored() {
+        var credit = SendCredit(initialWindow: 100)
+        _ = credit.didSend(10)
+        let bogus = credit.credit(consumed: UInt64(Int.max) + 5, window: UInt32.max)
+        #expect(!bogus)
+        #expect(credit.available == 90)
+        let ahead = credit.credit(consumed: 11, window: 100)
+        #expect(!ahead, "consumed beyond what was sent")
+        let honest = credit.credit(consumed: 10, window: UInt32.max)
+        #expect(honest && credit.available == Int(UInt32.max))
+    }
+
     @Test func receiverChecksOrderAndCredit() throws {
         var credit = ReceiveCredit(window: 100)
         try credit.receive(offset: 0, count: 60)
