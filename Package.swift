@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "GhNetTCP", dependencies: ["GhNetAddress", "GhNetPackets"]),
         // Pure: DNS messages parsed for the DNS panel and the logs (never trusted, never rewritten).
         .target(name: "GhNetDNS"),
+        // Pure: the terminal view: the model, the layout of header, NAT and DNS panels and the
+        // codespace picker as a grid of text, screen diffs, key decoding, `gh` JSON parsing.
+        .target(name: "GhNetUI"),
         // Pure: bounded NAT tables (UDP and ICMP echo flows) with idle expiry and LRU eviction.
         .target(name: "GhNetFlows", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         // Pure: routing tables (from /proc), what to advertise, and the per-flow policy.
@@ -82,6 +85,7 @@ let package = Package(
                 "GhNetCore",
                 "GhNetDNS",
                 "GhNetResolver",
+                "GhNetUI",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -109,6 +113,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // I/O: the user's terminal for the full-screen views (raw mode, alternate screen, keys,
+        // resizes) and the views that run there: the codespace picker and the connected view.
+        .target(
+            name: "GhNetTerminal",
+            dependencies: ["GhNetUI", "GhNetLocal", "GhNetCore"]
+        ),
         // Command line: argument parsing and the subcommands.
         .target(
             name: "GhNetCLI",
@@ -118,13 +128,14 @@ let package = Package(
                 "GhNetWire",
                 "GhNetLocal",
                 "GhNetAgent",
+                "GhNetTerminal",
+                "GhNetUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .executableTarget(name: "gh-net", dependencies: ["GhNetCLI"]),
-
         .testTarget(name: "GhNetAddressTests", dependencies: ["GhNetAddress"]),
         .testTarget(
             name: "GhNetWireTests",
@@ -140,6 +151,9 @@ let package = Package(
         ),
         .testTarget(name: "GhNetDNSTests", dependencies: ["GhNetDNS"]),
         .testTarget(name: "GhNetFlowsTests", dependencies: ["GhNetFlows"]),
+        .testTarget(name: "GhNetUITests", dependencies: ["GhNetUI"]),
+        .testTarget(name: "GhNetTerminalTests", dependencies: ["GhNetTerminal", "GhNetLocal", "GhNetUI",
+                                                               .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "GhNetRoutesTests", dependencies: ["GhNetRoutes", "GhNetAddress"]),
         .testTarget(name: "GhNetNetlinkTests", dependencies: ["GhNetNetlink", "GhNetAddress"]),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GhNetCore
 import Subprocess
 import SystemPackage
 
@@ -30,7 +31,6 @@ struct DemoCommand: AsyncParsableCommand {
         guard up.terminationStatus.isSuccess, let envFile = Optional(up.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)), !envFile.isEmpty else {
             throw Failure("could not build the demo network (\(script) up failed; see above)")
         }
-        let hosts = try DemoHosts(envFile: envFile)
         defer {
             print("gh-net demo: removing the demo network…")
             let down = Foundation.Process()
@@ -39,18 +39,30 @@ struct DemoCommand: AsyncParsableCommand {
             try? down.run()
             down.waitUntilExit()
         }
+        let hosts = try DemoHosts(envFile: envFile)
         print(hosts.instructions)
-        // The bridge ignores nothing of Ctrl-C: it reaches the child too (same process group), which
-        // stops cleanly; this process waits for it and then tears the network down.
-        signal(SIGINT, SIG_IGN)
+        if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+            // The live view fills the terminal: give the user time to note the commands first.
+            print("Press Enter to start the bridge and its live view (q quits it)…", terminator: "")
+            fflush(nil)
+            _ = readLine()
+        }
+        // Ctrl-C at the terminal reaches the bridge too (same process group) and stops it cleanly;
+        // SIGTERM and SIGHUP sent to the demo are passed on. Either way this process waits for the
+        // bridge and then tears the network down.
+        let stop = StopSignals()
         let bridge = try await Subprocess.run(
             .path("/usr/bin/env"),
             arguments: Arguments(["ip", "netns", "exec", hosts.laptopNamespace, ownExecutable, "start",
                                   "--ssh", "root@\(hosts.codespaceAddress)", "--trace", trace]),
             environment: .inherit.updating(["GHNET_SSH_COMMAND": "ssh -F \(hosts.sshConfig)"]),
             input: .currentStandardInput, output: .currentStandardOutput, error: .currentStandardError
-        )
-        signal(SIGINT, SIG_DFL)
+        ) { execution in
+            let pid = execution.processIdentifier.value
+            Task {
+                if let signal = await stop.wait(), signal != SIGINT { kill(pid, signal) }
+            }
+        }
         print("gh-net demo: the bridge ended (\(bridge.terminationStatus)).")
     }
 
@@ -123,7 +135,7 @@ struct DemoHosts {
           ip netns exec \(codespaceNamespace) curl http://db.corp.example/     (a name only the laptop resolves)
           ip netns exec \(codespaceNamespace) dig MX corp.example
           ip netns exec \(codespaceNamespace) cat /etc/resolv.conf     (restored when the bridge stops)
-        Press Ctrl-C to stop; everything is removed.
+        Press q (in the live view) or Ctrl-C to stop; everything is removed.
 
         """
     }

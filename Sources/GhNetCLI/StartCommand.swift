@@ -3,6 +3,7 @@ import Foundation
 import GhNetAddress
 import GhNetCore
 import GhNetLocal
+import GhNetTerminal
 import Logging
 
 /// `gh-net start` (the default command): connect to the remote, start the agent there, and
@@ -73,6 +74,21 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let stop = StopSignals()
+        let sink: LineLogHandler.Sink?
+        do {
+            sink = try LogSetup.bootstrap(level: trace, destination: traceDest)
+        } catch {
+            throw Failure("\(error)", exitCode: 2)
+        }
+        let logger = Logger(label: "local")
+        let interactive = Terminal.isInteractive
+        var showView = gui?.isOn ?? interactive
+        if showView && !interactive {
+            logger.warning("--gui true needs a terminal on standard input and output; showing log lines")
+            showView = false
+        }
+
         let target: TransportTarget
         if let codespace {
             target = .codespace(name: codespace)
@@ -81,15 +97,9 @@ struct StartCommand: AsyncParsableCommand {
         } else if let via {
             target = .via(try ShellWords.split(via))
         } else {
-            throw Failure("choosing a codespace from a list is not yet available; give --codespace NAME, --ssh [user@]host[:port] or --via COMMAND", exitCode: 2)
+            guard let chosen = try await CodespaceSelection.choose(interactive: showView, logger: logger) else { return }
+            target = .codespace(name: chosen)
         }
-        do {
-            try LogSetup.bootstrap(level: trace, destination: traceDest)
-        } catch {
-            throw Failure("\(error)", exitCode: 2)
-        }
-        let logger = Logger(label: "local")
-        for notYet in notYetAvailable() { logger.warning("\(notYet)") }
 
         var sshCommand = ["ssh"]
         if let custom = ProcessInfo.processInfo.environment["GHNET_SSH_COMMAND"], !custom.isEmpty {
@@ -101,19 +111,51 @@ struct StartCommand: AsyncParsableCommand {
         let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude,
                                           udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows,
                                           dns: dns?.isOn ?? true, dnsDomains: dnsDomain.map(\.description))
+        let monitor = ActivityMonitor(logger: Logger(label: "nat"))
+        let session = LocalSession(options: options, logger: logger, monitor: monitor)
+        let running = Task { try await session.run(stop: stop) }
+        if showView {
+            try await showConnectedView(monitor: monitor, target: target, sink: sink, stop: stop, logger: logger)
+        }
         do {
-            try await LocalSession(options: options, logger: logger).run()
+            try await running.value
         } catch let error as LocalSessionError {
             throw Failure(error.description, exitCode: error.exitCode)
         }
     }
 
-    /// One line for each option given that a later release implements; nothing is silently ignored.
-    private func notYetAvailable() -> [String] {
-        var lines: [String] = []
-        if gui == .true {
-            lines.append("--gui true: the full-screen view is not yet available; showing log lines")
+    /// Once connected (ssh's prompts, if any, are answered by then), the full-screen view runs
+    /// until the session ends; meanwhile the log goes to the trace file, or to a default file.
+    private func showConnectedView(monitor: ActivityMonitor, target: TransportTarget, sink: LineLogHandler.Sink?, stop: StopSignals,
+                                   logger: Logger) async throws {
+        while monitor.link == .connecting { try await Task.sleep(for: .milliseconds(50)) }
+        guard case .connected = monitor.link else { return }
+        var logPath = traceDest
+        var logFile: Int32?
+        if traceDest == nil, let sink {
+            do {
+                let path = LogFile.defaultPath()
+                let fd = try LogSetup.openLogFile(path, truncate: true)
+                sink.redirect(to: fd)
+                (logFile, logPath) = (fd, path)
+            } catch {
+                logger.warning("\(error); the full-screen view will not show the log")
+            }
         }
-        return lines
+        func logToTerminalAgain() {
+            guard let fd = logFile else { return }
+            sink?.redirect(to: STDERR_FILENO)
+            close(fd)
+            logFile = nil
+        }
+        defer { logToTerminalAgain() }
+        let view = ConnectedView(terminal: Terminal(), monitor: monitor, target: target.displayName, logSink: sink, logPath: logPath,
+                                 stop: stop)
+        do {
+            try await view.run()
+        } catch {
+            logToTerminalAgain()
+            logger.warning("\(error); showing log lines")
+        }
     }
 }

@@ -7,13 +7,36 @@ import Logging
 /// Lines are written with one `write(2)` each under a lock, so lines from several threads never
 /// interleave. It is used for stderr (`--gui false`, the agent) and for the `--trace-dest` file.
 public struct LineLogHandler: LogHandler {
-    /// Where lines go; shared by every logger made from the same bootstrap.
+    /// Where lines go; shared by every logger made from the same bootstrap. It can be pointed
+    /// elsewhere while the program runs (the full-screen view sends the log to a file while it
+    /// owns the terminal), and it keeps the last warning for the view's bottom line.
     public final class Sink: @unchecked Sendable {
-        private let fd: Int32
+        private var fd: Int32
+        private var warning: String?
         private let lock = NSLock()
 
         /// Wraps an open descriptor; the sink never closes it.
         public init(fd: Int32) { self.fd = fd }
+
+        /// From now on, lines go to `fd` (which the caller keeps open).
+        public func redirect(to fd: Int32) {
+            lock.lock()
+            defer { lock.unlock() }
+            self.fd = fd
+        }
+
+        /// The message of the last warning or error logged, if any.
+        public var lastWarning: String? {
+            lock.lock()
+            defer { lock.unlock() }
+            return warning
+        }
+
+        func noteWarning(_ message: String) {
+            lock.lock()
+            defer { lock.unlock() }
+            warning = message
+        }
 
         /// Writes `line` plus a newline in one call; errors (a closed pipe) are ignored.
         public func write(_ line: String) {
@@ -56,6 +79,7 @@ public struct LineLogHandler: LogHandler {
         let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let level = TraceLevel(event.level).rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
         sink.write("\(LineLogHandler.timestamp()) \(level) \(label): \(event.message)\(fields)")
+        if event.level >= .warning { sink.noteWarning("\(label): \(event.message)") }
     }
 
     /// UTC time with milliseconds, ISO 8601.

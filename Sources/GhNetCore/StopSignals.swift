@@ -51,6 +51,12 @@ public final class StopSignals: @unchecked Sendable {
         }
     }
 
+    /// What ``requested`` says after ``requestStop()``: the user asked from the view (`q`, Ctrl-C in raw mode).
+    public static let userRequest: Int32 = 0
+
+    /// Asks for a stop as a signal would (the full-screen view's quit key).
+    public func requestStop() { fire(Self.userRequest) }
+
     private func fire(_ number: Int32) {
         lock.lock()
         if received == nil { received = number }
@@ -67,6 +73,7 @@ public final class StopSignals: @unchecked Sendable {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
         case SIGHUP: return "SIGHUP"
+        case userRequest: return "quit key"
         default: return "signal \(number)"
         }
     }

@@ -16,9 +16,13 @@ import Synchronization
 /// gives each flow its own identifier. If neither works it says once how to enable it, and
 /// each request gets "administratively prohibited" back.
 ///
-/// Bounds: at most `capacity` echo flows (codespace source, destination, identifier), idle ones
-/// closed after `idleTimeout`; when full, idle flows go first, then the least recently used.
+/// Bounds: at most `capacity` echo flows (codespace source, destination, identifier; never more
+/// than ``maximumFlows``), idle ones closed after `idleTimeout`; when full, idle flows go first,
+/// then the least recently used.
 public final class EchoRelay: Sendable {
+    /// The most echo flows at once, below the 65 536 identifiers raw mode hands out.
+    public static let maximumFlows = 60_000
+
     struct FlowKey: Hashable, Sendable {
         let source: IPAddress
         let destination: IPAddress
@@ -31,6 +35,8 @@ public final class EchoRelay: Sendable {
         /// The identifier on the wire: ours in raw mode; in ping mode the kernel picks it.
         let wireIdentifier: UInt16
         let ownsChannel: Bool
+        /// The flow's NAT record in the monitor.
+        let activity: ActivityMonitor.FlowID
     }
 
     enum Mode: Sendable {
@@ -50,14 +56,17 @@ public final class EchoRelay: Sendable {
     private let group: any EventLoopGroup
     private let sink: any FlowSink
     private let policy: any FlowPolicyCheck
+    private let monitor: ActivityMonitor
     private let logger: Logger
 
-    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, logger: Logger,
+    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
                 capacity: Int = 1024, idleTimeout: Duration = .seconds(60)) {
-        self.state = Mutex(State(flows: FlowTable(capacity: capacity, idleTimeout: idleTimeout)))
+        // Raw mode gives every flow its own 16-bit identifier, so fewer flows than identifiers may exist.
+        self.state = Mutex(State(flows: FlowTable(capacity: min(capacity, Self.maximumFlows), idleTimeout: idleTimeout)))
         self.group = group
         self.sink = sink
         self.policy = policy
+        self.monitor = monitor
         self.logger = logger
     }
 
@@ -67,7 +76,7 @@ public final class EchoRelay: Sendable {
         let original = OriginalFlow.icmpEcho(source: echo.source, destination: echo.destination,
                                              identifier: echo.identifier, sequence: echo.sequence)
         if let reason = policy.refusal(for: echo.destination) {
-            logger.info("ping \(echo.source) → \(echo.destination) refused: \(reason)")
+            monitor.failed(.icmp, source: echo.source.description, destination: echo.destination.description, reason: "blocked: \(reason)")
             sink.send(.icmpError(ICMPErrorReport(kind: .adminProhibited, reporter: nil, original: original)))
             return
         }
@@ -78,6 +87,7 @@ public final class EchoRelay: Sendable {
             sink.send(.icmpError(ICMPErrorReport(kind: .adminProhibited, reporter: nil, original: original)))
             return
         }
+        monitor.carried(flow.activity, up: echo.payload.readableBytes)
         let message = EchoMessage.request(family: echo.destination.family, identifier: flow.wireIdentifier,
                                           sequence: echo.sequence, data: Array(echo.payload.readableBytesView))
         do {
@@ -97,47 +107,73 @@ public final class EchoRelay: Sendable {
             for (_, flow) in gone where !flow.ownsChannel { state.rawIdentifiers[flow.wireIdentifier] = nil }
             return gone
         }
-        for (_, flow) in expired where flow.ownsChannel { flow.channel.close(promise: nil) }
+        retire(expired.map(\.value))
     }
 
     /// Closes every socket.
     public func closeAll() {
-        let channels = state.withLock { state -> [any Channel] in
-            var channels = state.flows.entriesNewestFirst.filter { $0.value.ownsChannel }.map { $0.value.channel }
-            for case .raw(let shared) in state.modes.values { channels.append(shared) }
+        let (flows, shared) = state.withLock { state -> ([Flow], [any Channel]) in
+            let flows = state.flows.entriesNewestFirst.map(\.value)
+            var shared: [any Channel] = []
+            for case .raw(let channel) in state.modes.values { shared.append(channel) }
             state = State(flows: FlowTable(capacity: state.flows.capacity, idleTimeout: state.flows.idleTimeout))
-            return channels
+            return (flows, shared)
         }
-        for channel in channels { channel.close(promise: nil) }
+        retire(flows)
+        for channel in shared { channel.close(promise: nil) }
+    }
+
+    /// Ends flows' NAT records and closes the sockets they own.
+    private func retire(_ flows: [Flow]) {
+        for flow in flows {
+            monitor.ended(flow.activity, as: .expired)
+            if flow.ownsChannel { flow.channel.close(promise: nil) }
+        }
     }
 
     private func flow(for key: FlowKey) async throws -> Flow {
         let now = ContinuousClock.now
         if let flow = state.withLock({ $0.flows.touch(key, now: now) }) { return flow }
         let family = key.destination.family
-        switch try await mode(for: family) {
+        let mode = try await mode(for: family)
+        let source = key.source.description, destination = "\(key.destination) id \(key.identifier)"
+        if case .unavailable = mode {
+            monitor.failed(.icmp, source: source, destination: destination, reason: "no ICMP socket")
+            throw ChannelError.operationUnsupported
+        }
+        let activity = monitor.opened(.icmp, source: source, destination: destination, state: .active)
+        switch mode {
         case .unavailable:
             throw ChannelError.operationUnsupported
         case .raw(let shared):
-            return state.withLock { state in
+            let (flow, displaced) = state.withLock { state -> (Flow, [Flow]) in
                 var identifier = state.nextIdentifier
                 while state.rawIdentifiers[identifier] != nil { identifier &+= 1 }
                 state.nextIdentifier = identifier &+ 1
-                let flow = Flow(channel: shared, wireIdentifier: identifier, ownsChannel: false)
-                for (_, old) in state.flows.insert(key, flow, now: now) where !old.ownsChannel {
-                    state.rawIdentifiers[old.wireIdentifier] = nil
-                }
+                let flow = Flow(channel: shared, wireIdentifier: identifier, ownsChannel: false, activity: activity)
+                let displaced = state.flows.insert(key, flow, now: now).map(\.value)
+                for old in displaced where !old.ownsChannel { state.rawIdentifiers[old.wireIdentifier] = nil }
                 state.rawIdentifiers[identifier] = key
-                return flow
+                return (flow, displaced)
             }
+            retire(displaced)
+            return flow
         case .ping:
             let fd = socket(family == .v4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                             family == .v4 ? Int32(IPPROTO_ICMP) : Int32(IPPROTO_ICMPV6))
-            guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
-            let channel = try await channel(for: fd, family: family, handler: .ping(key))
-            let flow = Flow(channel: channel, wireIdentifier: key.identifier, ownsChannel: true)
-            let displaced = state.withLock { $0.flows.insert(key, flow, now: now) }
-            for (_, old) in displaced where old.ownsChannel { old.channel.close(promise: nil) }
+            guard fd >= 0 else {
+                monitor.ended(activity, as: .failed("no ICMP socket"))
+                throw IOError(errnoCode: errno, reason: "socket")
+            }
+            let channel: any Channel
+            do {
+                channel = try await self.channel(for: fd, family: family, handler: .ping(key))
+            } catch {
+                monitor.ended(activity, as: .failed("no ICMP socket"))
+                throw error
+            }
+            let flow = Flow(channel: channel, wireIdentifier: key.identifier, ownsChannel: true, activity: activity)
+            retire(state.withLock { $0.flows.insert(key, flow, now: now) }.map(\.value))
             return flow
         }
     }
@@ -189,6 +225,7 @@ public final class EchoRelay: Sendable {
         switch message {
         case .reply(let identifier, let sequence, _):
             guard let key = key ?? state.withLock({ $0.rawIdentifiers[identifier] }), key.destination == sender else { return }
+            if let activity = state.withLock({ $0.flows.peek(key)?.activity }) { monitor.carried(activity, down: data.readableBytes) }
             sink.send(.icmpEchoReply(ICMPEcho(source: key.destination, destination: key.source, identifier: key.identifier,
                                               sequence: sequence, hopLimit: 64, payload: data)))
         case .error(let kind, let destination, let identifier, let sequence):

@@ -32,17 +32,21 @@ public final class LocalResolver: Sendable {
     private let resolvConfPath: String
     private let nameserverPort: Int
     private let systemLookup: @Sendable (String, Int32) async -> [[UInt8]]
+    private let monitor: ActivityMonitor?
     private let logger: Logger
     private let inFlight = Mutex(0)
     private let systemLookups = Mutex(0)
 
     /// `resolvConfPath` and `nameserverPort` are this machine's resolv.conf and port 53 except in tests.
-    public init(exchange: DNSExchange, resolvConfPath: String = "/etc/resolv.conf", nameserverPort: Int = 53, logger: Logger,
+    /// Answered lookups are reported to `monitor` (the DNS panel).
+    public init(exchange: DNSExchange, resolvConfPath: String = "/etc/resolv.conf", nameserverPort: Int = 53,
+                monitor: ActivityMonitor? = nil, logger: Logger,
                 systemLookup: @escaping @Sendable (String, Int32) async -> [[UInt8]] = { await SystemResolver.addresses(of: $0, family: $1) }) {
         self.exchange = exchange
         self.resolvConfPath = resolvConfPath
         self.nameserverPort = nameserverPort
         self.systemLookup = systemLookup
+        self.monitor = monitor
         self.logger = logger
     }
 
@@ -60,12 +64,14 @@ public final class LocalResolver: Sendable {
         }
         Task {
             defer { self.inFlight.withLock { $0 -= 1 } }
-            switch await self.resolve(query) {
+            let outcome = await self.resolve(query)
+            switch outcome {
             case .answer(let bytes, _):
                 sink.send(.dnsAnswer(id: id, payload: ByteBuffer(bytes: bytes)))
             case .failure(let reason):
                 sink.send(.dnsFailure(id: id, reason: reason))
             }
+            if let monitor = self.monitor, let lookup = Self.lookup(query: query, outcome: outcome) { monitor.answered(lookup) }
         }
     }
 
@@ -100,6 +106,25 @@ public final class LocalResolver: Sendable {
         }
         logger.debug("dns: \(question): no answer (\(failure))")
         return .failure(failure)
+    }
+
+    /// What the DNS panel shows for one answered query; nil for a query without a question.
+    static func lookup(query: [UInt8], outcome: Outcome, at now: ContinuousClock.Instant = .now) -> ActivityMonitor.Lookup? {
+        guard let info = try? DNSQueryInfo(query) else { return nil }
+        let presented = info.question.name.description
+        let name = presented == "." ? presented : String(presented.dropLast())
+        switch outcome {
+        case .failure(let reason):
+            return ActivityMonitor.Lookup(name: name, type: "\(info.question.type)", outcome: "SERVFAIL (\(reason))",
+                                          answers: [], ttl: nil, at: now)
+        case .answer(let bytes, _):
+            guard let summary = try? DNSMessage.parse(bytes).summary else {
+                return ActivityMonitor.Lookup(name: name, type: "\(info.question.type)", outcome: "malformed answer", answers: [], ttl: nil, at: now)
+            }
+            return ActivityMonitor.Lookup(name: name, type: "\(info.question.type)", outcome: summary.outcome.description,
+                                          answers: summary.answers.map { "\($0.type == info.question.type ? "" : "\($0.type) ")\($0.text)" },
+                                          ttl: summary.answers.map(\.ttl).min(), at: now)
+        }
     }
 
     /// `getaddrinfo` for `name`, unless too many lookups are running already (nil then).

@@ -50,21 +50,25 @@ public final class LocalSession: Sendable {
 
     private let options: Options
     private let logger: Logger
+    /// The NAT records and lookups, for the connected view and the event log.
+    public let monitor: ActivityMonitor
 
-    public init(options: Options, logger: Logger) {
+    public init(options: Options, logger: Logger, monitor: ActivityMonitor) {
         self.options = options
         self.logger = logger
+        self.monitor = monitor
     }
 
-    /// Runs until a clean stop (returns) or a failure (throws ``LocalSessionError``).
-    public func run() async throws {
+    /// Runs until a clean stop (returns) or a failure (throws ``LocalSessionError``). `stop`
+    /// turns SIGINT, SIGTERM and SIGHUP (and the view's quit key) into a clean stop.
+    public func run(stop: StopSignals) async throws {
+        defer { monitor.linkChanged(to: .ended) }
         let identity: ExecutableIdentity
         do {
             identity = try ExecutableIdentity.current()
         } catch {
             throw LocalSessionError.cannotReadOwnExecutable("\(error)")
         }
-        let stop = StopSignals()
         let target = options.target
         let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"])
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
@@ -137,6 +141,7 @@ public final class LocalSession: Sendable {
         )
         let established = try await session.handshake(ours: hello, reader: &reader)
         logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
+        monitor.linkChanged(to: .connected(since: .now))
         return try await serveFlows(session: session, reader: reader, stop: stop)
     }
 
@@ -146,12 +151,13 @@ public final class LocalSession: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let outbox = FrameOutbox()
         let routes = LocalRoutes(extra: options.routes, excluded: options.excluded, logger: logger)
-        let udp = UDPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "udp"),
+        let udp = UDPRelay(group: group, sink: outbox, policy: routes, monitor: monitor, logger: Logger(label: "udp"),
                            capacity: options.udpFlowLimit, idleTimeout: options.udpIdleTimeout)
-        let echo = EchoRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "ping"),
+        let echo = EchoRelay(group: group, sink: outbox, policy: routes, monitor: monitor, logger: Logger(label: "ping"),
                              capacity: max(1, options.udpFlowLimit / 4), idleTimeout: options.udpIdleTimeout)
-        let tcp = TCPRelay(group: group, sink: outbox, policy: routes, logger: Logger(label: "tcp"))
-        let resolver = LocalResolver(exchange: DNSExchange(group: group, udpTimeout: .seconds(1)), logger: Logger(label: "local"))
+        let tcp = TCPRelay(group: group, sink: outbox, policy: routes, monitor: monitor, logger: Logger(label: "tcp"))
+        let resolver = LocalResolver(exchange: DNSExchange(group: group, udpTimeout: .seconds(1)), monitor: monitor,
+                                     logger: Logger(label: "local"))
         defer {
             udp.closeAll()
             echo.closeAll()
@@ -173,6 +179,7 @@ public final class LocalSession: Sendable {
                     try await Task.sleep(for: .seconds(1))
                     udp.expireIdle()
                     echo.expireIdle()
+                    self.monitor.sweep()
                     tick += 1
                     if tick % 2 == 0, let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
                 }

@@ -11,7 +11,8 @@ import Synchronization
 /// refusal, unreachability or silence); then the byte stream in both directions with credit
 /// windows, half-closes and resets.
 ///
-/// Bounds: at most `maximumStreams` streams (a new open beyond it is answered "refused" and
+/// Bounds: at most `maximumStreams` streams, counting those still connecting (a new open beyond
+/// it is answered "refused" and
 /// logged); per stream at most `receiveWindow` bytes from the agent wait to be written to the
 /// socket, and the socket is only read while the agent has granted credit, so memory per stream
 /// is about two windows whatever the speed of either end.
@@ -25,15 +26,17 @@ public final class TCPRelay: Sendable {
     private let group: any EventLoopGroup
     private let sink: any FlowSink
     private let policy: any FlowPolicyCheck
+    let monitor: ActivityMonitor
     let logger: Logger
     private let maximumStreams: Int
     private let connectTimeout: TimeAmount
 
-    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, logger: Logger,
+    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
                 maximumStreams: Int = 16_384, connectTimeout: TimeAmount = .seconds(130)) {
         self.group = group
         self.sink = sink
         self.policy = policy
+        self.monitor = monitor
         self.logger = logger
         self.maximumStreams = maximumStreams
         self.connectTimeout = connectTimeout
@@ -45,16 +48,32 @@ public final class TCPRelay: Sendable {
     /// The agent asks for a connection from `source` (the app) to `destination`.
     public func open(stream: StreamID, source: Endpoint, destination: Endpoint, window: UInt32) async {
         if let reason = policy.refusal(for: destination.address) {
-            logger.info("tcp \(source) → \(destination) refused: \(reason)")
+            monitor.failed(.tcp, source: source.description, destination: destination.description, reason: "blocked: \(reason)")
             sink.send(.tcpOpenResult(stream: stream, result: .adminProhibited))
             return
         }
-        guard streams.withLock({ $0.count }) < maximumStreams else {
+        let flow = monitor.opened(.tcp, source: source.description, destination: destination.description, state: .connecting)
+        let handler = TCPStreamHandler(stream: stream, sink: sink, initialWindow: window, relay: self, flow: flow)
+        // The stream counts from here, while its connect() runs, so a flood of opens is bounded too.
+        let admission = streams.withLock { streams -> Admission in
+            if streams[stream] != nil { return .duplicate }
+            guard streams.count < maximumStreams else { return .full }
+            streams[stream] = handler
+            return .admitted
+        }
+        switch admission {
+        case .admitted:
+            break
+        case .duplicate:
+            logger.warning("tcp stream \(stream): the agent opened it twice; the second open is ignored")
+            monitor.ended(flow, as: .failed("duplicate stream"))
+            return
+        case .full:
             logger.warning("tcp \(source) → \(destination) refused: \(maximumStreams) connections are open already")
+            monitor.ended(flow, as: .failed("refused: too many connections"))
             sink.send(.tcpOpenResult(stream: stream, result: .refused))
             return
         }
-        let handler = TCPStreamHandler(stream: stream, sink: sink, initialWindow: window, relay: self)
         do {
             let remote = try SocketAddress(ipAddress: destination.address.description, port: Int(destination.port))
             let channel = try await ClientBootstrap(group: group)
@@ -67,16 +86,18 @@ public final class TCPRelay: Sendable {
                 }
                 .connect(to: remote)
                 .get()
-            streams.withLock { $0[stream] = handler }
             let local = channel.localAddress.flatMap { address in
                 address.ipAddress.flatMap(IPAddress.init).map { Endpoint($0, port: UInt16(address.port ?? 0)) }
             } ?? Endpoint(destination.address, port: 0)
             logger.debug("tcp \(source) → \(destination) connected from \(local)")
+            monitor.changed(flow, to: .open)
             sink.send(.tcpOpenResult(stream: stream, result: .connected(local: local, window: Self.receiveWindow)))
             handler.start()
         } catch {
             let result = Self.openResult(for: error)
             logger.debug("tcp \(source) → \(destination): \(error) → \(result)")
+            forget(stream)
+            monitor.ended(flow, as: .failed(Self.shortText(for: result)))
             sink.send(.tcpOpenResult(stream: stream, result: result))
         }
     }
@@ -117,6 +138,28 @@ public final class TCPRelay: Sendable {
             return
         }
         handler.onLoop { body(handler) }
+    }
+
+    /// Whether a new stream may start.
+    private enum Admission {
+        case admitted
+        /// A stream with this identifier exists already.
+        case duplicate
+        /// `maximumStreams` streams exist.
+        case full
+    }
+
+    /// The NAT panel's word for a failed `connect()`.
+    static func shortText(for result: TCPOpenResult) -> String {
+        switch result {
+        case .connected: "open"
+        case .refused: "refused"
+        case .networkUnreachable: "net unreachable"
+        case .hostUnreachable: "host unreachable"
+        case .adminProhibited: "blocked"
+        case .timedOut: "timed out"
+        case .otherError(let errno): "failed (\(String(cString: strerror(errno))))"
+        }
     }
 
     /// What the app should see for a failed `connect()`.

@@ -13,6 +13,8 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let stream: StreamID
     private let sink: any FlowSink
+    /// This stream's NAT record.
+    private let flow: ActivityMonitor.FlowID
     private weak var relay: TCPRelay?
     private var context: ChannelHandlerContext?
     private var sendCredit: SendCredit
@@ -32,9 +34,10 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     /// The socket is closed; the handler lingers only to pass on what it read.
     private var socketClosed = false
 
-    init(stream: StreamID, sink: any FlowSink, initialWindow: UInt32, relay: TCPRelay) {
+    init(stream: StreamID, sink: any FlowSink, initialWindow: UInt32, relay: TCPRelay, flow: ActivityMonitor.FlowID) {
         self.stream = stream
         self.sink = sink
+        self.flow = flow
         self.sendCredit = SendCredit(initialWindow: initialWindow)
         self.relay = relay
     }
@@ -71,6 +74,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         if let event = event as? ChannelEvent, case .inputClosed = event {
             relay?.logger.trace("tcp stream \(stream): the server finished sending")
             serverFinished = true
+            noteHalfClose()
             flushToAgent()
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -84,6 +88,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             let offset = sendCredit.didSend(count)
             let slice = pendingToAgent.readSlice(length: count)!
             sink.send(.data(stream: stream, offset: offset, payload: slice))
+            relay?.monitor.carried(flow, down: count)
         }
         if pendingToAgent.readableBytes == 0 { pendingToAgent.clear() }
         if serverFinished && !sentHalfClose && pendingToAgent.readableBytes == 0 {
@@ -119,6 +124,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let count = payload.readableBytes
+        relay?.monitor.carried(flow, up: count)
         let write = context.writeAndFlush(NIOAny(payload))
         lastWrite = write
         write.whenSuccess { [self] in
@@ -133,6 +139,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         guard !agentFinished, !ended else { return }
         relay?.logger.trace("tcp stream \(stream): the app finished sending")
         agentFinished = true
+        noteHalfClose()
         let shutdown: @Sendable (Result<Void, any Error>) -> Void = { _ in
             self.onLoop {
                 self.context?.close(mode: .output, promise: nil)
@@ -173,6 +180,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             ended = true
             sink.send(.reset(stream: stream, reason: .aborted))
         }
+        relay?.monitor.ended(flow, as: serverFinished && agentFinished && !errorSeen ? .closed : .reset)
         // Stay registered while read bytes still wait for the agent's credit.
         if ended || sentHalfClose { relay?.forget(stream) }
         context.fireChannelInactive()
@@ -182,12 +190,19 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private func closeIfDone() {
         guard sentHalfClose && agentFinished, !ended, let context else { return }
         ended = true
+        relay?.monitor.ended(flow, as: .closed)
         if !socketClosed { context.close(promise: nil) }
+    }
+
+    /// One direction finished: the NAT record says so until the other one does too.
+    private func noteHalfClose() {
+        if !(serverFinished && agentFinished) { relay?.monitor.changed(flow, to: .halfClosed) }
     }
 
     private func fail(_ reason: ResetReason) {
         guard !ended else { return }
         ended = true
+        relay?.monitor.ended(flow, as: .reset)
         sink.send(.reset(stream: stream, reason: reason))
         abortSocket()
     }
@@ -196,6 +211,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     func abort() {
         onLoop {
             self.ended = true
+            self.relay?.monitor.ended(self.flow, as: .reset)
             self.abortSocket()
         }
     }

@@ -18,16 +18,19 @@ public enum TransportTarget: Equatable, Sendable {
         }
     }
 
+    /// Dead-link detection on the SSH layer too, and never a pseudo-terminal: the stream is binary.
+    static let sshLinkOptions = ["-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"]
+
     /// The full argv to spawn. `sshCommand` is the ssh program and its own options (from
     /// `GHNET_SSH_COMMAND`, default `ssh`); `remoteCommand` the words to run remotely.
     public func argv(sshCommand: [String], remoteCommand: [String]) -> [String] {
         switch self {
         case .codespace(let name):
-            return ["gh", "codespace", "ssh", "-c", name, "--"] + remoteCommand
+            // After `--`, gh passes ssh options and the command on to its own ssh.
+            return ["gh", "codespace", "ssh", "-c", name, "--"] + Self.sshLinkOptions + remoteCommand
         case .ssh(let destination):
             var argv = sshCommand
-            // Dead-link detection on the SSH layer too, and never a pseudo-terminal: the stream is binary.
-            argv += ["-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"]
+            argv += Self.sshLinkOptions
             if let port = destination.port { argv += ["-p", String(port)] }
             argv += [destination.userAndHost, "--"]
             return argv + remoteCommand

@@ -21,19 +21,27 @@ public final class UDPRelay: Sendable {
         let destination: Endpoint
     }
 
-    private let table: Mutex<FlowTable<FlowKey, any Channel>>
+    /// A flow's socket and its NAT record in the monitor.
+    struct Flow: Sendable {
+        let channel: any Channel
+        let activity: ActivityMonitor.FlowID
+    }
+
+    private let table: Mutex<FlowTable<FlowKey, Flow>>
     private let dropped = Atomic<Int>(0)
     private let group: any EventLoopGroup
     private let sink: any FlowSink
     private let policy: any FlowPolicyCheck
+    private let monitor: ActivityMonitor
     private let logger: Logger
 
-    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, logger: Logger,
+    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
                 capacity: Int = 4096, idleTimeout: Duration = .seconds(60)) {
         self.table = Mutex(FlowTable(capacity: capacity, idleTimeout: idleTimeout))
         self.group = group
         self.sink = sink
         self.policy = policy
+        self.monitor = monitor
         self.logger = logger
     }
 
@@ -44,27 +52,29 @@ public final class UDPRelay: Sendable {
     public func forward(source: Endpoint, destination: Endpoint, payload: ByteBuffer) async {
         let key = FlowKey(source: source, destination: destination)
         let now = ContinuousClock.now
-        if let channel = table.withLock({ $0.touch(key, now: now) }) {
-            send(payload, on: channel)
+        if let flow = table.withLock({ $0.touch(key, now: now) }) {
+            send(payload, on: flow)
             return
         }
         if let reason = policy.refusal(for: destination.address) {
-            logger.info("udp \(source) → \(destination) refused: \(reason)")
+            monitor.failed(.udp, source: source.description, destination: destination.description, reason: "blocked: \(reason)")
             sink.send(.icmpError(ICMPErrorReport(kind: .adminProhibited, reporter: nil, original: .udp(source: source, destination: destination))))
             return
         }
-        let channel: any Channel
+        let activity = monitor.opened(.udp, source: source.description, destination: destination.description, state: .active)
+        let flow: Flow
         do {
-            channel = try await openSocket(for: key)
+            flow = Flow(channel: try await openSocket(for: key, activity: activity), activity: activity)
         } catch {
             logger.debug("udp \(source) → \(destination): \(error)")
-            sink.send(.icmpError(ICMPErrorReport(kind: Self.errorKind(for: error), reporter: nil, original: .udp(source: source, destination: destination))))
+            let kind = Self.errorKind(for: error)
+            monitor.ended(activity, as: .failed(kind.shortText))
+            sink.send(.icmpError(ICMPErrorReport(kind: kind, reporter: nil, original: .udp(source: source, destination: destination))))
             return
         }
-        let displaced = table.withLock { $0.insert(key, channel, now: now) }
-        for (_, old) in displaced { old.close(promise: nil) }
-        logger.debug("udp flow \(source) → \(destination) opened")
-        send(payload, on: channel)
+        let displaced = table.withLock { $0.insert(key, flow, now: now) }
+        retire(displaced.map(\.value))
+        send(payload, on: flow)
     }
 
     /// Datagrams dropped because a socket could not keep up.
@@ -72,37 +82,45 @@ public final class UDPRelay: Sendable {
 
     /// Writes unless the socket's send queue is over NIO's high-water mark: then the datagram
     /// is dropped (UDP may be lost; memory stays bounded) and counted.
-    private func send(_ payload: ByteBuffer, on channel: any Channel) {
-        guard channel.isWritable else {
+    private func send(_ payload: ByteBuffer, on flow: Flow) {
+        guard flow.channel.isWritable else {
             dropped.add(1, ordering: .relaxed)
             return
         }
-        channel.writeAndFlush(payload, promise: nil)
+        monitor.carried(flow.activity, up: payload.readableBytes)
+        flow.channel.writeAndFlush(payload, promise: nil)
+    }
+
+    /// Closes flows' sockets and ends their NAT records.
+    private func retire(_ flows: [Flow]) {
+        for flow in flows {
+            monitor.ended(flow.activity, as: .expired)
+            flow.channel.close(promise: nil)
+        }
     }
 
     /// Closes flows idle for the timeout; call about once a second.
     public func expireIdle() {
-        let expired = table.withLock { $0.expire(now: .now) }
-        for (key, channel) in expired {
-            logger.debug("udp flow \(key.source) → \(key.destination) expired")
-            channel.close(promise: nil)
-        }
+        retire(table.withLock { $0.expire(now: .now) }.map(\.value))
     }
 
     /// Closes every flow.
     public func closeAll() {
         let all = table.withLock { table in table.entriesNewestFirst.map { ($0.key, $0.value) } }
-        for (key, channel) in all {
+        for (key, flow) in all {
             _ = table.withLock { $0.remove(key) }
-            channel.close(promise: nil)
+            retire([flow])
         }
     }
 
-    private func openSocket(for key: FlowKey) async throws -> any Channel {
+    private func openSocket(for key: FlowKey, activity: ActivityMonitor.FlowID) async throws -> any Channel {
         let remote = try SocketAddress(ipAddress: key.destination.address.description, port: Int(key.destination.port))
         let sink = self.sink
+        let monitor = self.monitor
         let logger = self.logger
-        return try await DatagramBootstrap.wholeDatagrams(group: group) { UDPReplyHandler(key: key, sink: sink, logger: logger) }
+        return try await DatagramBootstrap.wholeDatagrams(group: group) {
+            UDPReplyHandler(key: key, activity: activity, sink: sink, monitor: monitor, logger: logger)
+        }
             .connect(to: remote)
             .get()
     }
@@ -125,23 +143,29 @@ final class UDPReplyHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let key: UDPRelay.FlowKey
+    private let activity: ActivityMonitor.FlowID
     private let sink: any FlowSink
+    private let monitor: ActivityMonitor
     private let logger: Logger
 
-    init(key: UDPRelay.FlowKey, sink: any FlowSink, logger: Logger) {
+    init(key: UDPRelay.FlowKey, activity: ActivityMonitor.FlowID, sink: any FlowSink, monitor: ActivityMonitor, logger: Logger) {
         self.key = key
+        self.activity = activity
         self.sink = sink
+        self.monitor = monitor
         self.logger = logger
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        monitor.carried(activity, down: envelope.data.readableBytes)
         sink.send(.udpDatagram(source: key.destination, destination: key.source, payload: envelope.data))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let kind = UDPRelay.errorKind(for: error)
         logger.debug("udp \(key.source) → \(key.destination): \(error) → \(kind)")
+        monitor.changed(activity, to: .failed(kind.shortText))
         sink.send(.icmpError(ICMPErrorReport(kind: kind, reporter: nil, original: .udp(source: key.source, destination: key.destination))))
     }
 }

@@ -52,6 +52,6 @@ import Testing
         #expect(TransportTarget.via(["ip", "netns", "exec", "cs"]).argv(sshCommand: ["ssh"], remoteCommand: ["sh"]) ==
                 ["ip", "netns", "exec", "cs", "sh"])
         #expect(TransportTarget.codespace(name: "fluffy-x").argv(sshCommand: ["ssh"], remoteCommand: ["sh"]) ==
-                ["gh", "codespace", "ssh", "-c", "fluffy-x", "--", "sh"])
+                ["gh", "codespace", "ssh", "-c", "fluffy-x", "--", "-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "sh"])
     }
 }

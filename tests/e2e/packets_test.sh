@@ -41,7 +41,7 @@ check "closed UDP port gives connection refused (IPv6)" ip netns exec "$GHNET_NS
 check "another IP protocol (SCTP) gets ICMP protocol unreachable" ip netns exec "$GHNET_NS_CS" $UDP protocol "$GHNET_CORP_IP4" 132
 
 sleep 4
-check "idle UDP NAT records expire after --udp-timeout" grep -qE "udp: udp flow .* expired" "$log"
+check "idle UDP NAT records expire after --udp-timeout" grep -qE "nat: udp .* expired" "$log"
 check "a new datagram after expiry opens a new record and is answered" ip netns exec "$GHNET_NS_CS" $UDP sizes "$GHNET_CORP_IP4" 7 64
 
 echo "- nothing else disturbed"

@@ -1,0 +1,37 @@
+import GhNetLocal
+import GhNetUI
+import Logging
+import Testing
+@testable import GhNetTerminal
+
+@Suite struct ViewModelSnapshotTests {
+    private let monitor = ActivityMonitor(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+
+    @Test func theModelCarriesTheMonitorsRecordsAndLookups() {
+        let flow = monitor.opened(.tcp, source: "198.18.0.2:40000", destination: "198.18.2.10:80", state: .open)
+        monitor.carried(flow, up: 10)
+        monitor.answered(.init(name: "db.corp.example", type: "A", outcome: "NOERROR", answers: ["198.18.2.10"], ttl: 300, at: .now))
+        let snapshot = monitor.snapshot(maxFlows: 10, maxLookups: 10)
+        let since = snapshot.taken - .seconds(75)
+        let model = ViewModel(snapshot: snapshot, link: .connected(since: since), stopping: false, target: "root@cs",
+                              rate: (5, 6), lastWarning: "tcp: careful", logPath: "/tmp/x.log")
+        #expect(model.state == "connected")
+        #expect(model.uptime == .seconds(75))
+        #expect(model.totals == .init(up: 10, down: 0))
+        #expect(model.rate == .init(up: 5, down: 6))
+        #expect(model.flows.count == 1)
+        #expect(model.flows[0].proto == "TCP" && model.flows[0].state == "open" && model.flows[0].bytes.up == 10)
+        #expect(model.flows[0].upAgo != nil && model.flows[0].downAgo == nil)
+        #expect(model.lookups.map(\.name) == ["db.corp.example"])
+        #expect(model.lastWarning == "tcp: careful" && model.logPath == "/tmp/x.log" && model.target == "root@cs")
+    }
+
+    @Test func stoppingAndEndedStatesShow() {
+        let snapshot = monitor.snapshot(maxFlows: 1, maxLookups: 1)
+        let stopping = ViewModel(snapshot: snapshot, link: .connected(since: snapshot.taken), stopping: true, target: "t", rate: (0, 0),
+                                 lastWarning: nil, logPath: nil)
+        #expect(stopping.state == "stopping")
+        let ended = ViewModel(snapshot: snapshot, link: .ended, stopping: true, target: "t", rate: (0, 0), lastWarning: nil, logPath: nil)
+        #expect(ended.state == "disconnected" && ended.uptime == .zero)
+    }
+}
