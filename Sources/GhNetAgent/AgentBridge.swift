@@ -58,8 +58,8 @@ final class AgentBridge: Sendable {
             bridge.shutdown()
             throw error
         }
-        let endpoints = TCPEndpoints(loop: channel.eventLoop, outbox: outbox, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { packet in
-            if case .written = tun.write(packet) { return true }
+        let endpoints = TCPEndpoints(loop: channel.eventLoop, outbox: outbox, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { head, tail in
+            if case .written = tail.isEmpty ? tun.write(head) : tun.write(head, tail) { return true }
             return false
         }
         bridge.tcp.withLock { $0 = endpoints }

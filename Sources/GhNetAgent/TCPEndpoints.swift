@@ -35,7 +35,9 @@ final class TCPEndpoints: @unchecked Sendable {
 
     let loop: any EventLoop
     private let outbox: FrameOutbox
-    private let writePacket: @Sendable (UnsafeRawBufferPointer) -> Bool
+    /// Writes one packet into the TUN: its first bytes, then the rest (empty, or a payload that
+    /// stays in the send buffer: one gathering write, no copy).
+    private let writePacket: @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
     private let logger: Logger
     private let configuration: TCPConfiguration
     private let maximumConnections: Int
@@ -43,10 +45,11 @@ final class TCPEndpoints: @unchecked Sendable {
     private var flows: [StreamID: TCPFlowKey] = [:]
     private var nextStream: UInt32 = 1
     private var random = SystemRandomNumberGenerator()
-    private var packet = [UInt8]()
+    /// Room for the largest IPv6 + TCP headers (40 + 60 bytes).
+    private var packet = [UInt8](repeating: 0, count: 128)
 
     init(loop: any EventLoop, outbox: FrameOutbox, mtu: Int, logger: Logger, maximumConnections: Int = 16_384,
-         writePacket: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) {
+         writePacket: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
         var configuration = TCPConfiguration()
         configuration.mtu = mtu
         self.loop = loop
@@ -185,7 +188,7 @@ final class TCPEndpoints: @unchecked Sendable {
             case .unreachable(let reason, let quoting):
                 if let original = try? PacketBuilder.tcp(addresses: flow.addresses, header: quoting),
                    let error = original.withUnsafeBytes({ try? PacketBuilder.destinationUnreachable(reason, quoting: $0) }) {
-                    _ = error.withUnsafeBytes { writePacket($0) }
+                    _ = error.withUnsafeBytes { writePacket($0, UnsafeRawBufferPointer(start: nil, count: 0)) }
                 }
             case .closed(let reason):
                 closed = reason
@@ -210,14 +213,14 @@ final class TCPEndpoints: @unchecked Sendable {
         entry.sentToLocal += UInt64(bytes.readableBytes)
     }
 
+    /// Writes the segment as one packet: the headers from a scratch buffer, the payload from
+    /// where it is (the connection's send buffer or the segment that arrived).
     private func emit(header: TCPSegmentHeader, addresses: IPAddressPair, payload: UnsafeRawBufferPointer) {
-        let length = PacketBuilder.tcpPacketLength(family: addresses.family, header: header, payloadCount: payload.count)
-        if packet.count < length { packet = [UInt8](repeating: 0, count: max(length, 65_536 + 128)) }
         let written = packet.withUnsafeMutableBytes { buffer -> Int? in
-            try? PacketBuilder.writeTCP(addresses: addresses, header: header, payload: payload, into: buffer)
+            try? PacketBuilder.writeTCPHeaders(addresses: addresses, header: header, payload: payload, into: buffer)
         }
         guard let written else { return }
-        _ = packet.withUnsafeBytes { writePacket(UnsafeRawBufferPointer(rebasing: $0[0..<written])) }
+        _ = packet.withUnsafeBytes { writePacket(UnsafeRawBufferPointer(rebasing: $0[0..<written]), payload) }
     }
 
     private func armTimer(_ entry: Entry, flow: TCPFlowKey) {

@@ -59,6 +59,12 @@ public struct FrameWriter: Sendable {
         try await outbound.write(buffer)
     }
 
+    /// Writes buffers that together hold whole encoded frames, in one gathering write where
+    /// the channel allows.
+    public func sendEncoded(_ buffers: [ByteBuffer]) async throws {
+        try await outbound.write(contentsOf: buffers)
+    }
+
     /// Closes the write half: the peer reads end-of-stream.
     public func finish() {
         outbound.finish()

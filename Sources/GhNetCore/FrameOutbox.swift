@@ -13,8 +13,8 @@ extension Frame {
 }
 
 /// Frames waiting to go to the peer, from any thread (NIO handlers, tasks), drained by one
-/// writer task that encodes everything waiting into one buffer per write (few, large writes on
-/// the SSH pipe instead of one per frame).
+/// writer task that encodes everything waiting into one gathering write (few, large writes on
+/// the SSH pipe instead of one per frame; bulk payloads are not copied, see ``FrameBatch``).
 ///
 /// Bound: at most `capacity` datagram frames (UDP, ICMP echo, DNS) wait; when that many frames
 /// wait, a new datagram frame is dropped and counted — what a congested link does to datagrams,
@@ -71,19 +71,17 @@ public final class FrameOutbox: Sendable {
     /// Writes frames as they come until ``finish()`` (or cancellation); each round encodes every
     /// waiting frame into one buffer.
     public func drain(into session: FrameSession) async throws {
-        let encoder = FrameEncoder()
         while true {
-            let batch = await next()
-            guard let batch else { return }
-            var buffer = ByteBuffer()
-            for frame in batch {
+            guard let frames = await next() else { return }
+            var batch = FrameBatch()
+            for frame in frames {
                 do {
-                    try encoder.encode(frame, into: &buffer)
+                    try batch.append(frame)
                 } catch {
                     session.logger.warning("dropping a frame that cannot be encoded: \(error)")
                 }
             }
-            try await session.sendEncoded(buffer)
+            try await session.sendEncoded(batch.buffers)
         }
     }
 

@@ -49,9 +49,9 @@ public struct FrameSession: Sendable {
         try await writer.sendEncoded(buffer)
     }
 
-    /// Sends bytes holding whole encoded frames (a batch from ``FrameOutbox``).
-    public func sendEncoded(_ buffer: ByteBuffer) async throws {
-        try await writer.sendEncoded(buffer)
+    /// Sends buffers holding whole encoded frames, in order (a batch from ``FrameOutbox``).
+    public func sendEncoded(_ buffers: [ByteBuffer]) async throws {
+        try await writer.sendEncoded(buffers)
     }
 
     /// Sends our hello, reads the peer's, and either agrees on a version or refuses (telling the

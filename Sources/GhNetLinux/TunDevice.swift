@@ -203,6 +203,16 @@ public final class TunDevice: Sendable {
         }
     }
 
+    /// Writes `head` followed by `tail` as one IP packet, with one `writev(2)`: a packet's headers
+    /// built apart from a payload that stays where it is. Results as for ``write(_:)-(UnsafeRawBufferPointer)``.
+    public func write(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) -> TunWriteResult {
+        writeSide.withLock { side in
+            let result = Self.write(head, tail, to: side.descriptor)
+            side.statistics.count(result)
+            return result
+        }
+    }
+
     /// Writes the readable bytes of `packet` as one IP packet; see ``write(_:)-(UnsafeRawBufferPointer)``.
     @discardableResult
     public func write(_ packet: ByteBuffer) -> TunWriteResult {
@@ -219,6 +229,23 @@ public final class TunDevice: Sendable {
         for _ in 0..<16 {
             let written = Glibc.write(descriptor, packet.baseAddress, packet.count)
             if written == packet.count { return .written }
+            guard written < 0 else { return .rejected(errno: EIO) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: return .rejected(errno: code)
+            }
+        }
+        return .rejected(errno: EINTR)
+    }
+
+    private static func write(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer, to descriptor: Int32) -> TunWriteResult {
+        guard descriptor >= 0 else { return .closed }
+        var parts = [iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
+                     iovec(iov_base: UnsafeMutableRawPointer(mutating: tail.baseAddress), iov_len: tail.count)]
+        for _ in 0..<16 {
+            let written = writev(descriptor, &parts, 2)
+            if written == head.count + tail.count { return .written }
             guard written < 0 else { return .rejected(errno: EIO) }
             switch errno {
             case EINTR: continue

@@ -61,7 +61,9 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        pendingToAgent.writeBuffer(&buffer)
+        // Keep the read buffer itself when nothing waits (the usual case): its slices become the
+        // data frames' payloads without a copy.
+        if pendingToAgent.readableBytes == 0 { pendingToAgent = buffer } else { pendingToAgent.writeBuffer(&buffer) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -90,7 +92,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             sink.send(.data(stream: stream, offset: offset, payload: slice))
             relay?.monitor.carried(flow, down: count)
         }
-        if pendingToAgent.readableBytes == 0 { pendingToAgent.clear() }
+        if pendingToAgent.readableBytes == 0 { pendingToAgent = ByteBuffer() }
         if serverFinished && !sentHalfClose && pendingToAgent.readableBytes == 0 {
             sentHalfClose = true
             sink.send(.halfClose(stream: stream, offset: sendCredit.sent))

@@ -55,10 +55,26 @@ public struct TCPSegmentHeader: Hashable, Sendable {
     public func emit(
         payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer
     ) throws(PacketBuildError) -> Int {
+        let headerLength = try emitHeader(payload: payload, addresses: addresses, into: buffer, room: length + payload.count)
+        buffer.copy(payload, at: headerLength)
+        return headerLength + payload.count
+    }
+
+    /// Writes only the header (with options) at the start of `buffer`, its checksum covering
+    /// `payload` as if it followed; returns the header length. For a gathering write that sends
+    /// the payload from where it already is.
+    public func emitHeader(
+        payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(PacketBuildError) -> Int {
+        try emitHeader(payload: payload, addresses: addresses, into: buffer, room: length)
+    }
+
+    private func emitHeader(
+        payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer, room: Int
+    ) throws(PacketBuildError) -> Int {
         let headerLength = length
         guard payload.count <= Int(UInt16.max) - headerLength else { throw .payloadTooLarge }
-        let total = headerLength + payload.count
-        try buffer.requireCapacity(total)
+        try buffer.requireCapacity(room)
         buffer.store(sourcePort, at: 0)
         buffer.store(destinationPort, at: 2)
         buffer.store(sequenceNumber, at: 4)
@@ -68,10 +84,10 @@ public struct TCPSegmentHeader: Hashable, Sendable {
         buffer.store(UInt16(0), at: 16)
         buffer.store(urgentPointer, at: 18)
         options.emit(into: buffer.slice(TCPSegmentView.minimumHeaderLength..<headerLength))
-        buffer.copy(payload, at: headerLength)
-        var sum = InternetChecksum(pseudoHeader: PseudoHeader(addresses: addresses, protocol: .tcp, length: total))
-        sum.add(UnsafeRawBufferPointer(buffer.slice(0..<total)))
+        var sum = InternetChecksum(pseudoHeader: PseudoHeader(addresses: addresses, protocol: .tcp, length: headerLength + payload.count))
+        sum.add(UnsafeRawBufferPointer(buffer.slice(0..<headerLength)))
+        sum.add(payload)
         buffer.store(sum.checksum, at: 16)
-        return total
+        return headerLength
     }
 }

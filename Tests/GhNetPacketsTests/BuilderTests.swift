@@ -45,6 +45,29 @@ struct BuilderTests {
         #expect(built[builtIP.transportRange] == fixture.bytes[ip.transportRange])
     }
 
+    @Test(arguments: [("198.18.0.2", "198.18.2.10"), ("2001:db8::2", "2001:db8:2::10")])
+    func headersForAGatheringWriteMatchTheWholePacket(source: String, destination: String) throws {
+        let addresses = try #require(IPAddressPair(source: IPAddress(source)!, destination: IPAddress(destination)!))
+        let header = TCPSegmentHeader(sourcePort: 80, destinationPort: 5000, sequenceNumber: 7, acknowledgmentNumber: 9,
+                                      flags: [.ack, .psh], window: 512,
+                                      options: TCPOptions(timestamps: TCPTimestamps(value: 3, echoReply: 4)))
+        let payload = (0..<1001).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let length = PacketBuilder.tcpPacketLength(family: addresses.family, header: header, payloadCount: payload.count)
+        let whole = try withBytes(payload) { p throws(PacketBuildError) in
+            try emitted(capacity: length) { b throws(PacketBuildError) in
+                try PacketBuilder.writeTCP(addresses: addresses, header: header, payload: p, into: b)
+            }
+        }
+        let headers = try withBytes(payload) { p throws(PacketBuildError) in
+            try emitted(capacity: 128) { b throws(PacketBuildError) in
+                try PacketBuilder.writeTCPHeaders(addresses: addresses, header: header, payload: p, into: b)
+            }
+        }
+        #expect(headers.count == length - payload.count)
+        #expect(headers + payload == whole)
+        try Self.verify(headers + payload)
+    }
+
     @Test func writeIntoCallerBuffer() throws {
         let addresses = try #require(IPAddressPair(source: IPAddress("2001:db8::1")!, destination: IPAddress("2001:db8::2")!))
         let header = TCPSegmentHeader(sourcePort: 80, destinationPort: 5000, sequenceNumber: 1, acknowledgmentNumber: 2,
