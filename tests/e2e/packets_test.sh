@@ -31,6 +31,10 @@ out=$(ip netns exec "$GHNET_NS_CS" ping -c 1 -W 2 "$GHNET_LAPTOP_VPN_IP4" 2>&1) 
 echo "$out" | grep -iE "prohibit|filter|unreach" | head -1 | sed 's/^/    /'
 check "ping to the laptop's own address is refused with an ICMP error" grep -qiE "prohibit|filtered" <<<"$out"
 
+out=$(ip netns exec "$GHNET_NS_CS" ping -c 1 -W 8 198.18.1.99 2>&1) || true
+echo "$out" | grep -iE "unreach" | head -1 | sed "s/^/    /" || true
+check "ping to a VPN-side address nobody has gets host unreachable (raw ICMP socket)" grep -qi "host unreachable" <<<"$out"
+
 echo "- UDP"
 check "UDP echo IPv4, 1 B to 64 KiB, byte-exact" ip netns exec "$GHNET_NS_CS" $UDP sizes "$GHNET_CORP_IP4" 7 1 100 1400 1473 9000 32768 65507
 check "UDP echo IPv6, 1 B to 64 KiB, byte-exact" ip netns exec "$GHNET_NS_CS" $UDP sizes "$GHNET_CORP_IP6" 7 1 100 1400 1453 9000 32768 65487
@@ -60,4 +64,18 @@ sleep 0.5
 check "the TUN device is gone" bash -c "! ip netns exec $GHNET_NS_CS ip -o link show | grep -qE '^[0-9]+: ghnet[0-9]+:'"
 check "its routes are gone" bash -c "! ip netns exec $GHNET_NS_CS ip route show table all | grep -qE 'dev ghnet[0-9]+'"
 check "ping corp fails again" bash -c "! ip netns exec $GHNET_NS_CS ping -c 1 -W 1 $GHNET_CORP_IP4 >/dev/null 2>&1"
+
+echo "- ping through unprivileged ICMP sockets (how a local side without root pings)"
+ip netns exec "$GHNET_NS_LAPTOP" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+log2=$WORK/bridge-ping-sockets.log
+bridge_start "$log2" --ssh root@cs --trace debug
+wait_for_line "$log2" "remote: agent: routes: installed" 60 || { fail "bridge up again"; cat "$log2"; }
+out=$(ip netns exec "$GHNET_NS_CS" ping -c 2 -i 0.3 -W 2 "$GHNET_CORP_IP4" 2>&1) || true
+check "ping corp: 2 of 2 answered" grep -q "2 received" <<<"$out"
+check "through an unprivileged ICMP socket" grep -q "using unprivileged ICMP sockets" "$log2"
+out=$(ip netns exec "$GHNET_NS_CS" ping -6 -c 2 -i 0.3 -W 2 "$GHNET_CORP_IP6" 2>&1) || true
+check "ping -6 corp: 2 of 2 answered" grep -q "2 received" <<<"$out"
+kill -INT "$BRIDGE_PID"
+wait_exit "$BRIDGE_PID" 20 || true
+check "the bridge stops with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 finish
