@@ -29,6 +29,9 @@ public final class AgentSession: Sendable {
         let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
         let stop = StopSignals()
         let stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
+        PipeCapacity.enlarge(STDIN_FILENO)
+        PipeCapacity.enlarge(STDOUT_FILENO)
         do {
             stdio = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.allowRemoteHalfClosure, value: true)

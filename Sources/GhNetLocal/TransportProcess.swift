@@ -1,4 +1,5 @@
 import Foundation
+import GhNetCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -114,6 +115,7 @@ private enum Pipe {
             throw TransportProcess.LaunchFailed(program: "pipe", reason: String(cString: strerror(errno)))
         }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        PipeCapacity.enlarge(fds[1])
         return (fds[0], fds[1])
     }
 }
