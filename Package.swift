@@ -136,6 +136,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "gh-net", dependencies: ["GhNetCLI"]),
+        // Micro-benchmarks of the hot pure code (frames, checksum, packet parse, TCP per segment); docs/benchmark.md.
+        .executableTarget(
+            name: "gh-net-microbench",
+            dependencies: ["GhNetWire", "GhNetPackets", "GhNetTCP", "GhNetAddress", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         .testTarget(name: "GhNetAddressTests", dependencies: ["GhNetAddress"]),
         .testTarget(
             name: "GhNetWireTests",
