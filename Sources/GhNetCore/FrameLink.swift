@@ -20,6 +20,9 @@ public struct FrameReader: @unchecked Sendable {
 
     /// The next frame; `nil` at a clean end of stream (between frames). Throws ``WireError`` for
     /// a malformed frame and ``LinkEnded/midFrame`` when the stream ends inside a frame.
+    ///
+    /// Frames are decoded as slices of the chunks read (no copy); only a frame that straddles
+    /// two chunks is copied whole, and of the second chunk only the bytes that complete it.
     public mutating func next() async throws -> Frame? {
         while true {
             if let frame = try decoder.decode(buffer: &pending) { return frame }
@@ -27,9 +30,29 @@ public struct FrameReader: @unchecked Sendable {
                 if pending.readableBytes > 0 { throw LinkEnded.midFrame(bytes: pending.readableBytes) }
                 return nil
             }
+            if pending.readableBytes == 0 {
+                pending = chunk
+                continue
+            }
             pending.discardReadBytes()
+            if let missing = bytesMissingFromPendingFrame(), missing < chunk.readableBytes, var completion = chunk.readSlice(length: missing) {
+                pending.writeBuffer(&completion)
+                if let frame = try decoder.decode(buffer: &pending) {
+                    // The straddling frame is whole; the rest of the chunk is read where it is.
+                    if pending.readableBytes == 0 { pending = chunk } else { pending.writeBuffer(&chunk) }
+                    return frame
+                }
+            }
             pending.writeBuffer(&chunk)
         }
+    }
+
+    /// How many more bytes the frame that starts `pending` needs, once its length prefix is in.
+    private func bytesMissingFromPendingFrame() -> Int? {
+        guard let length = pending.getInteger(at: pending.readerIndex, as: UInt32.self).map(Int.init),
+              length <= decoder.maximumFrameLength else { return nil }
+        let missing = 4 + length - pending.readableBytes
+        return missing > 0 ? missing : nil
     }
 }
 

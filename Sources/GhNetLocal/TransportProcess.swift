@@ -64,6 +64,7 @@ public final class TransportProcess: Sendable {
         }
         let stdio = try await NIOPipeBootstrap(group: group)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.recvAllocator, value: StreamReadSize.allocator)
             .takingOwnershipOfDescriptors(input: stdoutPipe.read, output: stdinPipe.write) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
