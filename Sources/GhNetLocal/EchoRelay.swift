@@ -30,11 +30,17 @@ public final class EchoRelay: Sendable {
     }
 
     struct Flow: Sendable {
-        /// The flow's own ping socket, or the family's shared raw socket.
-        let channel: any Channel
+        /// How the flow's requests leave this machine.
+        enum Socket: Sendable {
+            /// The family's shared raw socket (running as root).
+            case raw(any Channel)
+            /// The flow's own ping socket, in ``PingSocketSet``.
+            case ping(Int32)
+        }
+
+        let socket: Socket
         /// The identifier on the wire: ours in raw mode; in ping mode the kernel picks it.
         let wireIdentifier: UInt16
-        let ownsChannel: Bool
         /// The flow's NAT record in the monitor.
         let activity: ActivityMonitor.FlowID
     }
@@ -50,6 +56,7 @@ public final class EchoRelay: Sendable {
         var rawIdentifiers: [UInt16: FlowKey] = [:]
         var nextIdentifier: UInt16 = 1
         var modes: [IPFamily: Mode] = [:]
+        var pingSockets: PingSocketSet?
     }
 
     private let state: Mutex<State>
@@ -91,9 +98,14 @@ public final class EchoRelay: Sendable {
         let message = EchoMessage.request(family: echo.destination.family, identifier: flow.wireIdentifier,
                                           sequence: echo.sequence, data: Array(echo.payload.readableBytesView))
         do {
-            let remote = try SocketAddress(ipAddress: echo.destination.description, port: 0)
-            let envelope = AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message))
-            try await flow.channel.writeAndFlush(envelope)
+            switch flow.socket {
+            case .raw(let channel):
+                let remote = try SocketAddress(ipAddress: echo.destination.description, port: 0)
+                try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
+            case .ping(let fd):
+                guard let sockets = state.withLock({ $0.pingSockets }) else { throw ChannelError.ioOnClosedChannel }
+                if let code = sockets.send(message, on: fd, to: echo.destination) { throw IOError(errnoCode: code, reason: "sendto") }
+            }
         } catch {
             logger.debug("ping \(echo.source) → \(echo.destination): \(error)")
             sink.send(.icmpError(ICMPErrorReport(kind: UDPRelay.errorKind(for: error), reporter: nil, original: original)))
@@ -104,7 +116,7 @@ public final class EchoRelay: Sendable {
     public func expireIdle() {
         let expired = state.withLock { state -> [(key: FlowKey, value: Flow)] in
             let gone = state.flows.expire(now: .now)
-            for (_, flow) in gone where !flow.ownsChannel { state.rawIdentifiers[flow.wireIdentifier] = nil }
+            for (_, flow) in gone { Self.forgetIdentifier(of: flow, in: &state) }
             return gone
         }
         retire(expired.map(\.value))
@@ -112,23 +124,29 @@ public final class EchoRelay: Sendable {
 
     /// Closes every socket.
     public func closeAll() {
-        let (flows, shared) = state.withLock { state -> ([Flow], [any Channel]) in
+        let (flows, modes, sockets) = state.withLock { state -> ([Flow], [Mode], PingSocketSet?) in
             let flows = state.flows.entriesNewestFirst.map(\.value)
-            var shared: [any Channel] = []
-            for case .raw(let channel) in state.modes.values { shared.append(channel) }
+            let modes = Array(state.modes.values)
+            let sockets = state.pingSockets
             state = State(flows: FlowTable(capacity: state.flows.capacity, idleTimeout: state.flows.idleTimeout))
-            return (flows, shared)
+            return (flows, modes, sockets)
         }
-        retire(flows)
-        for channel in shared { channel.close(promise: nil) }
+        for flow in flows { monitor.ended(flow.activity, as: .expired) }
+        for case .raw(let channel) in modes { channel.close(promise: nil) }
+        sockets?.stop()
     }
 
     /// Ends flows' NAT records and closes the sockets they own.
     private func retire(_ flows: [Flow]) {
         for flow in flows {
             monitor.ended(flow.activity, as: .expired)
-            if flow.ownsChannel { flow.channel.close(promise: nil) }
+            if case .ping(let fd) = flow.socket { state.withLock { $0.pingSockets }?.close(fd) }
         }
+    }
+
+    /// A raw-mode flow's identifier is free again.
+    private static func forgetIdentifier(of flow: Flow, in state: inout State) {
+        if case .raw = flow.socket { state.rawIdentifiers[flow.wireIdentifier] = nil }
     }
 
     private func flow(for key: FlowKey) async throws -> Flow {
@@ -150,31 +168,35 @@ public final class EchoRelay: Sendable {
                 var identifier = state.nextIdentifier
                 while state.rawIdentifiers[identifier] != nil { identifier &+= 1 }
                 state.nextIdentifier = identifier &+ 1
-                let flow = Flow(channel: shared, wireIdentifier: identifier, ownsChannel: false, activity: activity)
+                let flow = Flow(socket: .raw(shared), wireIdentifier: identifier, activity: activity)
                 let displaced = state.flows.insert(key, flow, now: now).map(\.value)
-                for old in displaced where !old.ownsChannel { state.rawIdentifiers[old.wireIdentifier] = nil }
+                for old in displaced { Self.forgetIdentifier(of: old, in: &state) }
                 state.rawIdentifiers[identifier] = key
                 return (flow, displaced)
             }
             retire(displaced)
             return flow
         case .ping:
-            let fd = socket(family == .v4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                            family == .v4 ? Int32(IPPROTO_ICMP) : Int32(IPPROTO_ICMPV6))
-            guard fd >= 0 else {
-                monitor.ended(activity, as: .failed("no ICMP socket"))
-                throw IOError(errnoCode: errno, reason: "socket")
-            }
-            let channel: any Channel
+            let fd: Int32
             do {
-                channel = try await self.channel(for: fd, family: family, handler: .ping(key))
+                fd = try pingSockets().open(family: family, for: key)
             } catch {
                 monitor.ended(activity, as: .failed("no ICMP socket"))
                 throw error
             }
-            let flow = Flow(channel: channel, wireIdentifier: key.identifier, ownsChannel: true, activity: activity)
+            let flow = Flow(socket: .ping(fd), wireIdentifier: key.identifier, activity: activity)
             retire(state.withLock { $0.flows.insert(key, flow, now: now) }.map(\.value))
             return flow
+        }
+    }
+
+    /// The ping sockets' reader, started with the first ping socket.
+    private func pingSockets() throws -> PingSocketSet {
+        try state.withLock { state in
+            if let sockets = state.pingSockets { return sockets }
+            let sockets = try PingSocketSet(delegate: self)
+            state.pingSockets = sockets
+            return sockets
         }
     }
 
@@ -192,7 +214,7 @@ public final class EchoRelay: Sendable {
         } else {
             let raw = socket(domain, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
             if raw >= 0 {
-                mode = .raw(try await channel(for: raw, family: family, handler: .raw))
+                mode = .raw(try await channel(for: raw, family: family))
                 logger.debug("ping (\(family)): using a raw ICMP socket (running as root)")
             } else {
                 mode = .unavailable
@@ -213,11 +235,23 @@ public final class EchoRelay: Sendable {
         }
     }
 
-    private func channel(for fd: Int32, family: IPFamily, handler: EchoReplyHandler.Role) async throws -> any Channel {
+    private func channel(for fd: Int32, family: IPFamily) async throws -> any Channel {
         let relay = self
-        return try await DatagramBootstrap.wholeDatagrams(group: group) { EchoReplyHandler(role: handler, family: family, relay: relay) }
+        return try await DatagramBootstrap.wholeDatagrams(group: group) { EchoReplyHandler(family: family, relay: relay) }
             .withBoundSocket(fd)
             .get()
+    }
+
+    /// An ICMP message (without IP header) from `sender`; `key` is known for ping sockets, looked
+    /// up by identifier for raw.
+    func received(_ buffer: ByteBuffer, from sender: IPAddress, key: FlowKey?) {
+        let family = sender.family
+        let message = buffer.withUnsafeReadableBytes { EchoMessage.classify($0, family: family) }
+        var payload = ByteBuffer()
+        if case .reply(_, _, let offset) = message, buffer.readableBytes >= offset {
+            payload = buffer.getSlice(at: buffer.readerIndex + offset, length: buffer.readableBytes - offset) ?? ByteBuffer()
+        }
+        received(message, from: sender, key: key, data: payload)
     }
 
     /// A reply or error arrived; `key` is known for ping sockets, looked up by identifier for raw.
@@ -245,24 +279,15 @@ public final class EchoRelay: Sendable {
     }
 }
 
-/// Reads one ICMP socket and hands what it receives to the relay.
+/// Reads a family's shared raw ICMP socket (running as root) and hands what it receives to the
+/// relay; ping sockets are read by ``PingSocketSet``.
 final class EchoReplyHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
-    /// Whose socket this is.
-    enum Role: Sendable {
-        /// One flow's ping socket.
-        case ping(EchoRelay.FlowKey)
-        /// A family's shared raw socket.
-        case raw
-    }
-
-    private let role: Role
     private let family: IPFamily
     private let relay: EchoRelay
 
-    init(role: Role, family: IPFamily, relay: EchoRelay) {
-        self.role = role
+    init(family: IPFamily, relay: EchoRelay) {
         self.family = family
         self.relay = relay
     }
@@ -272,22 +297,29 @@ final class EchoReplyHandler: ChannelInboundHandler {
         guard let sender = envelope.remoteAddress.ipAddress.flatMap({ IPAddress($0) }) else { return }
         var buffer = envelope.data
         // A raw IPv4 socket delivers the IP header too.
-        if case .raw = role, family == .v4, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) {
+        if family == .v4, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) {
             let headerLength = Int(first & 0x0F) * 4
             guard first >> 4 == 4, buffer.readableBytes >= headerLength else { return }
             buffer.moveReaderIndex(forwardBy: headerLength)
         }
-        let message = buffer.withUnsafeReadableBytes { EchoMessage.classify($0, family: family) }
-        var payload = ByteBuffer()
-        if case .reply(_, _, let offset) = message, buffer.readableBytes >= offset {
-            payload = buffer.getSlice(at: buffer.readerIndex + offset, length: buffer.readableBytes - offset) ?? ByteBuffer()
-        }
-        let key: EchoRelay.FlowKey?
-        if case .ping(let flowKey) = role { key = flowKey } else { key = nil }
-        relay.received(message, from: sender, key: key, data: payload)
+        relay.received(buffer, from: sender, key: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Asynchronous socket errors carry no flow; the codespace's ping times out instead.
+        // The raw socket gets ICMP errors as packets (channelRead); a socket error names no flow.
+    }
+}
+
+extension EchoRelay: PingSocketSet.Delegate {
+    func pingSocket(_ key: FlowKey, received message: [UInt8], from sender: IPAddress) {
+        received(ByteBuffer(bytes: message), from: sender, key: key)
+    }
+
+    func pingSocket(_ key: FlowKey, error: SocketExtendedError, about request: [UInt8]) {
+        guard let kind = error.kind, request.count >= 8 else { return }
+        let sequence = UInt16(request[6]) << 8 | UInt16(request[7])
+        logger.debug("ping \(key.source) → \(key.destination): \(String(cString: strerror(error.errno))) (ICMP \(error.type)/\(error.code))")
+        received(.error(kind: kind, destination: key.destination, identifier: key.identifier, sequence: sequence),
+                 from: error.reporter ?? key.destination, key: key, data: ByteBuffer())
     }
 }

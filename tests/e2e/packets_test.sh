@@ -75,6 +75,14 @@ check "ping corp: 2 of 2 answered" grep -q "2 received" <<<"$out"
 check "through an unprivileged ICMP socket" grep -q "using unprivileged ICMP sockets" "$log2"
 out=$(ip netns exec "$GHNET_NS_CS" ping -6 -c 2 -i 0.3 -W 2 "$GHNET_CORP_IP6" 2>&1) || true
 check "ping -6 corp: 2 of 2 answered" grep -q "2 received" <<<"$out"
+out=$(ip netns exec "$GHNET_NS_CS" ping -c 1 -W 8 198.18.1.99 2>&1) || true
+echo "$out" | grep -iE "unreach" | head -1 | sed "s/^/    /" || true
+check "ping to a VPN-side address nobody has gets host unreachable, not silence" grep -qi "host unreachable" <<<"$out"
+out=$(ip netns exec "$GHNET_NS_CS" ping -6 -c 1 -W 8 2001:db8:1::99 2>&1) || true
+echo "$out" | grep -iE "unreach" | head -1 | sed "s/^/    /" || true
+check "the same over IPv6" grep -qi "unreachable" <<<"$out"
+out=$(ip netns exec "$GHNET_NS_CS" ping -c 2 -i 0.3 -W 2 "$GHNET_CORP_IP4" 2>&1) || true
+check "and pinging corp still works after that error" grep -q "2 received" <<<"$out"
 kill -INT "$BRIDGE_PID"
 wait_exit "$BRIDGE_PID" 20 || true
 check "the bridge stops with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
