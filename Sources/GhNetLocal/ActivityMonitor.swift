@@ -90,6 +90,16 @@ public final class ActivityMonitor: Sendable {
         public var opened: ContinuousClock.Instant
         /// When an ended record is removed.
         var removeAt: ContinuousClock.Instant?
+
+        mutating func carried(_ count: UInt64, up: Bool, at now: ContinuousClock.Instant) {
+            if up {
+                bytesUp &+= count
+                lastUp = now
+            } else {
+                bytesDown &+= count
+                lastDown = now
+            }
+        }
     }
 
     /// One lookup answered by this machine for the codespace.
@@ -209,23 +219,19 @@ public final class ActivityMonitor: Sendable {
 
     /// `count` bytes went from the codespace to the destination.
     public func carried(_ id: FlowID, up count: Int) {
-        let now = ContinuousClock.now
-        state.withLock { state in
-            state.totalUp &+= UInt64(count)
-            guard state.records[id.value] != nil else { return }
-            state.records[id.value]!.bytesUp &+= UInt64(count)
-            state.records[id.value]!.lastUp = now
-        }
+        carried(id, count, up: true)
     }
 
     /// `count` bytes came back from the destination to the codespace.
     public func carried(_ id: FlowID, down count: Int) {
+        carried(id, count, up: false)
+    }
+
+    private func carried(_ id: FlowID, _ count: Int, up: Bool) {
         let now = ContinuousClock.now
         state.withLock { state in
-            state.totalDown &+= UInt64(count)
-            guard state.records[id.value] != nil else { return }
-            state.records[id.value]!.bytesDown &+= UInt64(count)
-            state.records[id.value]!.lastDown = now
+            if up { state.totalUp &+= UInt64(count) } else { state.totalDown &+= UInt64(count) }
+            state.records[id.value]?.carried(UInt64(count), up: up, at: now)
         }
     }
 

@@ -23,9 +23,14 @@ public struct BootstrapScript: Sendable {
     public let requiredGlibc: GlibcVersion?
     /// Arguments after `agent` (already plain words: no quoting needed, checked at init).
     public let agentArguments: [String]
+    /// The TUN control device the remote must have (another path only in tests).
+    public let tunDevice: String
 
-    public init(sha256: String, size: Int, machine: String, requiredGlibc: GlibcVersion?, agentArguments: [String]) {
+    public init(sha256: String, size: Int, machine: String, requiredGlibc: GlibcVersion?, agentArguments: [String],
+                tunDevice: String = "/dev/net/tun") {
         precondition(sha256.allSatisfy(\.isHexDigit) && machine.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" })
+        precondition(tunDevice.allSatisfy { $0.isLetter || $0.isNumber || "/_-.".contains($0) }, "a plain path")
+        self.tunDevice = tunDevice
         self.sha256 = sha256
         self.size = size
         self.machine = machine
@@ -59,7 +64,7 @@ public struct BootstrapScript: Sendable {
         os=$(uname -s); [ "$os" = Linux ] || fail os "the remote runs $os; the gh-net agent needs Linux"
         m=$(uname -m); [ "$m" = \(machine) ] || fail arch "the remote CPU is $m; this gh-net build is for \(machine)"
         \(glibcCheck)
-        [ -c /dev/net/tun ] || fail tun "the remote has no /dev/net/tun; load the tun module or start the container with --device /dev/net/tun"
+        [ -c \(tunDevice) ] || fail tun "the remote has no \(tunDevice); load the tun module or start the container with --device /dev/net/tun"
         dir=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/gh-net
         mkdir -p "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
         bin=$dir/gh-net-\(sha256)

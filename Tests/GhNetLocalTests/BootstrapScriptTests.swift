@@ -66,10 +66,11 @@ import Testing
         }
     }
 
-    static func script(for payload: [UInt8], glibc: GlibcVersion? = GlibcVersion(major: 2, minor: 17)) -> BootstrapScript {
+    static func script(for payload: [UInt8], glibc: GlibcVersion? = GlibcVersion(major: 2, minor: 17),
+                       tunDevice: String = "/dev/net/tun") -> BootstrapScript {
         let identity = try! ExecutableIdentity.current()
         return BootstrapScript(sha256: sha256Hex(payload), size: payload.count, machine: identity.machine,
-                               requiredGlibc: glibc, agentArguments: ["--trace", "debug"])
+                               requiredGlibc: glibc, agentArguments: ["--trace", "debug"], tunDevice: tunDevice)
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
@@ -148,6 +149,15 @@ import Testing
             run.received.removeFirst(run.received.firstIndex(of: 0x0A).map { $0 + 1 } ?? 0)
         }
         #expect(error?.hasPrefix(expected) == true, "got \(error ?? "no error line")")
+        #expect(!run.finish().contains("AGENT-RAN"), "a failed check never starts the agent")
+    }
+
+    @Test func refusesARemoteWithoutTheTunDevice() throws {
+        let script = Self.script(for: Self.fakeAgent, tunDevice: "/dev/net/no-such-tun")
+        var run = try Run(stubs: [:])
+        run.send(Array(script.text.utf8))
+        let error = run.line(startingWith: "GHNET-BOOT error")
+        #expect(error?.hasPrefix("GHNET-BOOT error tun the remote has no /dev/net/no-such-tun") == true, "got \(error ?? "no error line")")
         #expect(!run.finish().contains("AGENT-RAN"), "a failed check never starts the agent")
     }
 
