@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 5 end to end: with the bridge up, names only the laptop resolves (corp.example) resolve
 # in the codespace with every record type, names the codespace resolves keep their answers, and
-# the codespace's resolv.conf comes back byte for byte after a clean stop and after kill -9.
+# the codespace's resolv.conf comes back byte for byte after a clean stop, after kill -9
+# (on the next start), after SIGTERM or SIGHUP to the agent and after a lost link.
 source "$(dirname "$0")/lib.sh"
 hosts_up
 CS=(ip netns exec "$GHNET_NS_CS")
@@ -109,6 +110,24 @@ check "and hooks it again" wait_for_line "$log3" "dns: /etc/resolv.conf points a
 kill -INT "$BRIDGE_PID"
 wait_exit "$BRIDGE_PID" 20 || true
 check "after that bridge stops, resolv.conf is the original byte for byte" cmp "$RESOLV" "$WORK/resolv.original"
+
+echo "- the agent's own stop signals and a lost link restore it too"
+for how in TERM HUP link; do
+  logs=$WORK/stop-$how.log
+  bridge_start "$logs" --ssh root@cs
+  wait_for_line "$logs" "dns: /etc/resolv.conf points at" 60 || true
+  agent=$(agents_in_cs | head -1)
+  if [ "$how" = link ]; then
+    kill -KILL "$BRIDGE_PID"   # the local side dies: ssh ends, the agent reads end of file
+  else
+    kill -"$how" "$agent"
+  fi
+  for _ in $(seq 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+  wait_exit "$BRIDGE_PID" 20 || true
+  check "after $([ "$how" = link ] && echo "the link is lost" || echo "SIG$how to the agent"): no agent left" test -z "$(agents_in_cs)"
+  check "and resolv.conf is the original byte for byte" cmp "$RESOLV" "$WORK/resolv.original"
+  check "and the TUN device and its routes are gone" bash -c "! ip netns exec $GHNET_NS_CS ip route show table all | grep -qE 'dev ghnet[0-9]+' && ! ip netns exec $GHNET_NS_CS ip -o link show | grep -qE '^[0-9]+: ghnet[0-9]+:'"
+done
 
 echo "- --dns-domain and --dns false"
 log4=$WORK/domain.log
