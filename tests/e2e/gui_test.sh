@@ -45,8 +45,9 @@ if ! wait_screen "connected" 60; then
 fi
 pass "the connected view comes up after Enter"
 check "gh was asked to ssh into the chosen codespace" grep -q "codespace ssh -c octocat-fuzzy-potato-g4q5r6wxj3h7q" "$WORK/gh.log"
-check "the header names the codespace" screen_has 'octocat-fuzzy-potato'
-check "the view says where the log goes" screen_has 'gh-net.log'
+# The first frame may still be on its way to the pane: wait (bounded) for each part of it.
+check "the header names the codespace" wait_screen 'octocat-fuzzy-potato' 5
+check "the view says where the log goes" wait_screen 'gh-net\.log' 5
 
 
 echo "- traffic shows in the panels"
