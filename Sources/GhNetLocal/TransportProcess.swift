@@ -21,6 +21,8 @@ public final class TransportProcess: Sendable {
     /// Process id of the child.
     public let pid: pid_t
     private let exit: Task<TerminationStatus, any Error>
+    /// Completes once everything the child wrote on stderr has been read into ``stderrTail``.
+    private let stderrClosed: EventLoopFuture<Void>
 
     /// Spawning failed before the child ran (e.g. the program is not on PATH).
     public struct LaunchFailed: Error, CustomStringConvertible {
@@ -57,9 +59,10 @@ public final class TransportProcess: Sendable {
             throw LaunchFailed(program: argv[0], reason: "\(error)")
         }
         let remoteLogger = Logger(label: "remote")
-        _ = try await NIOPipeBootstrap(group: group).takingOwnershipOfDescriptor(input: stderrPipe.read) { channel in
+        let stderrClosed = try await NIOPipeBootstrap(group: group).takingOwnershipOfDescriptor(input: stderrPipe.read) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(StderrLineHandler(tail: tail, logger: remoteLogger))
+                return channel.closeFuture
             }
         }
         let stdio = try await NIOPipeBootstrap(group: group)
@@ -71,11 +74,13 @@ public final class TransportProcess: Sendable {
                 }
             }
         logger.debug("transport started", metadata: ["pid": "\(pid)", "command": "\(argv.map(ShellWords.quote).joined(separator: " "))"])
-        return TransportProcess(stdio: stdio, stderrTail: tail, pid: pid, exit: exit)
+        return TransportProcess(stdio: stdio, stderrTail: tail, pid: pid, exit: exit, stderrClosed: stderrClosed)
     }
 
-    private init(stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderrTail: LineTail, pid: pid_t, exit: Task<TerminationStatus, any Error>) {
+    private init(stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderrTail: LineTail, pid: pid_t, exit: Task<TerminationStatus, any Error>,
+                 stderrClosed: EventLoopFuture<Void>) {
         self.stdio = stdio
+        self.stderrClosed = stderrClosed
         self.stderrTail = stderrTail
         self.pid = pid
         self.exit = exit
@@ -102,8 +107,21 @@ public final class TransportProcess: Sendable {
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            if let first { return first }
-            return try? await exit.value
+            let status = first != nil ? first : try? await exit.value
+            await drainStderr()
+            return status
+        }
+    }
+
+    /// Waits (at most a second: a grandchild may hold the pipe) until the child's last stderr
+    /// lines are in ``stderrTail``, so the message about how it ended can quote them.
+    private func drainStderr() async {
+        let closed = stderrClosed
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await closed.get() }
+            group.addTask { try? await Task.sleep(for: .seconds(1)) }
+            await group.next()
+            group.cancelAll()
         }
     }
 }
