@@ -23,17 +23,21 @@ final class AgentBridge: Sendable {
 
     let logger: Logger
     private let translator = PacketTranslator()
-    private let outbox: FrameOutbox
+    private let sink: any FrameSink
     private let netlink: Netlink
     private let tun: TunDevice
     private let installer: RouteInstaller
     private let transportPeer: IPAddress?
     private let drops = Mutex<[String: UInt64]>([:])
     private let tcp = Mutex<TCPEndpoints?>(nil)
+    /// The newest `dnsConfig` being applied (each waits for the one before).
+    private let dnsConfiguration = Mutex<Task<Void, Never>?>(nil)
     private let dns: DNSHook
 
-    /// Creates the TUN device and starts reading it.
-    static func start(outbox: FrameOutbox, transportPeer: IPAddress?, resolvConf: ResolvConfHook, logger: Logger) async throws -> AgentBridge {
+    /// Creates the TUN device and starts reading it on the session's loop, where frames from the
+    /// local side arrive too.
+    static func start(session: FrameSession, transportPeer: IPAddress?, resolvConf: ResolvConfHook, logger: Logger) async throws -> AgentBridge {
+        let loop = session.link.eventLoop
         let netlink = try Netlink()
         let tun: TunDevice
         do {
@@ -44,12 +48,12 @@ final class AgentBridge: Sendable {
             throw error
         }
         let bridge = AgentBridge(netlink: netlink, tun: tun, installer: RouteInstaller(netlink: netlink, device: tun),
-                                 outbox: outbox, transportPeer: transportPeer,
-                                 dns: DNSHook(addresses: tunAddresses.map(\.network), outbox: outbox, resolvConf: resolvConf, logger: Logger(label: "agent")),
+                                 sink: session, transportPeer: transportPeer,
+                                 dns: DNSHook(addresses: tunAddresses.map(\.network), sink: session, resolvConf: resolvConf, logger: Logger(label: "agent")),
                                  logger: logger)
         let channel: any Channel
         do {
-            channel = try await tun.startReading(on: MultiThreadedEventLoopGroup.singleton) { channel in
+            channel = try await tun.startReading(on: loop) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TunPacketHandler(bridge: bridge))
                 }
@@ -58,7 +62,7 @@ final class AgentBridge: Sendable {
             bridge.shutdown()
             throw error
         }
-        let endpoints = TCPEndpoints(loop: channel.eventLoop, outbox: outbox, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { head, tail in
+        let endpoints = TCPEndpoints(loop: loop, sink: session, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { head, tail in
             if case .written = tail.isEmpty ? tun.write(head) : tun.write(head, tail) { return true }
             return false
         }
@@ -67,13 +71,13 @@ final class AgentBridge: Sendable {
         return bridge
     }
 
-    private init(netlink: Netlink, tun: TunDevice, installer: RouteInstaller, outbox: FrameOutbox, transportPeer: IPAddress?,
+    private init(netlink: Netlink, tun: TunDevice, installer: RouteInstaller, sink: any FrameSink, transportPeer: IPAddress?,
                  dns: DNSHook, logger: Logger) {
         self.dns = dns
         self.netlink = netlink
         self.tun = tun
         self.installer = installer
-        self.outbox = outbox
+        self.sink = sink
         self.transportPeer = transportPeer
         self.logger = logger
     }
@@ -82,7 +86,7 @@ final class AgentBridge: Sendable {
     func packetFromCodespace(_ packet: ByteBuffer) {
         switch translator.inbound(packet) {
         case .forward(let frame):
-            if !outbox.send(frame) { count("outbox full") }
+            if !sink.send(frame) { count("link congested") }
         case .answer(let reply):
             write(reply)
         case .tcp(let header, let addresses, let payload):
@@ -94,13 +98,20 @@ final class AgentBridge: Sendable {
         }
     }
 
-    /// One frame from the local side about packets, routes or DNS.
-    func frameFromLocal(_ frame: Frame) async {
+    /// One frame from the local side about packets, routes or DNS; on the loop.
+    func frameFromLocal(_ frame: Frame) {
         switch frame {
         case .routes(let advertised):
             applyRoutes(advertised)
         case .dnsConfig(let enabled, let domains):
-            await dns.apply(enabled: enabled, domains: domains)
+            // Starting the hook takes a moment (listeners, resolv.conf); configurations apply in order.
+            dnsConfiguration.withLock { previous in
+                let dns = self.dns
+                previous = Task { [previous] in
+                    await previous?.value
+                    await dns.apply(enabled: enabled, domains: domains)
+                }
+            }
         case .dnsAnswer, .dnsFailure:
             dns.forwarder.localAnswered(frame)
         case .tcpOpenResult, .data, .windowCredit, .halfClose, .reset:

@@ -28,18 +28,16 @@ public final class AgentSession: Sendable {
         resolvConf.recoverAfterCrash(logger: logger)
         let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
         let stop = StopSignals()
-        let stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
         PipeCapacity.enlarge(STDIN_FILENO)
         PipeCapacity.enlarge(STDOUT_FILENO)
+        // One loop for the whole packet path: the stream, the TUN device and the TCP endpoints.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let link: FrameLink
         do {
-            stdio = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .channelOption(.recvAllocator, value: StreamReadSize.allocator)
+            link = try await FrameLink.configure(NIOPipeBootstrap(group: loop))
                 .takingOwnershipOfDescriptors(input: dup(STDIN_FILENO), output: dup(STDOUT_FILENO)) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
+                    channel.eventLoop.makeCompletedFuture { try FrameLink.install(on: channel) }
                 }
         } catch {
             throw AgentSessionError.stdio("\(error)")
@@ -52,23 +50,26 @@ public final class AgentSession: Sendable {
 
         let end: FrameSession.End
         do {
-            end = try await stdio.executeThenClose { inbound, outbound in
-                var reader = FrameReader(iterator: inbound.makeAsyncIterator())
-                let session = FrameSession(writer: FrameWriter(outbound: outbound), logger: logger)
-                let hello = Hello(
-                    role: .agent,
-                    build: BuildIdentity(contentHash: buildHash, version: ExecutableIdentity.version),
-                    capabilities: [],
-                    logLevel: traceLevel.wireLevel,
-                    session: .none
-                )
-                let established = try await session.handshake(ours: hello, reader: &reader)
-                logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
-                return try await self.bridge(session: session, reader: reader, stop: stop, resolvConf: resolvConf)
-            }
+            let session = FrameSession(link: link, logger: logger)
+            let hello = Hello(
+                role: .agent,
+                build: BuildIdentity(contentHash: buildHash, version: ExecutableIdentity.version),
+                capabilities: [],
+                logLevel: traceLevel.wireLevel,
+                session: .none
+            )
+            let established = try await session.handshake(ours: hello)
+            logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
+            end = try await bridge(session: session, stop: stop, resolvConf: resolvConf)
+            await link.close()
         } catch let refused as FrameSession.Refused {
+            await link.close()
             throw AgentSessionError.refused(refused.reason)
+        } catch let failure as AgentSessionError {
+            await link.close()
+            throw failure
         } catch {
+            await link.close()
             throw AgentSessionError.link("\(error)")
         }
         switch end {
@@ -87,33 +88,17 @@ public final class AgentSession: Sendable {
 extension AgentSession {
     /// Sets up the TUN device and routes, then serves frames and packets until the link ends;
     /// the device and routes are removed however it ends.
-    private func bridge(session: FrameSession, reader: FrameReader, stop: StopSignals, resolvConf: ResolvConfHook) async throws -> FrameSession.End {
-        let outbox = FrameOutbox()
+    private func bridge(session: FrameSession, stop: StopSignals, resolvConf: ResolvConfHook) async throws -> FrameSession.End {
         let bridge: AgentBridge
         do {
-            bridge = try await AgentBridge.start(outbox: outbox, transportPeer: transportPeer, resolvConf: resolvConf, logger: logger)
+            bridge = try await AgentBridge.start(session: session, transportPeer: transportPeer, resolvConf: resolvConf, logger: logger)
         } catch {
-            try? await session.send(.goodbye(reason: "the agent cannot set up its TUN device: \(error)"))
+            session.send(.goodbye(reason: "the agent cannot set up its TUN device: \(error)"))
+            await session.link.finishOutput(waitingAtMost: .seconds(2))
             throw AgentSessionError.tun("\(error)")
         }
         defer { bridge.shutdown() }
-        return try await withThrowingTaskGroup(of: FrameSession.End?.self) { tasks in
-            tasks.addTask {
-                try? await outbox.drain(into: session)
-                return nil
-            }
-            tasks.addTask {
-                try await session.serve(reader: reader, stop: stop) { frame in await bridge.frameFromLocal(frame) }
-            }
-            defer { outbox.finish() }
-            while let result = try await tasks.next() {
-                if let end = result {
-                    tasks.cancelAll()
-                    return end
-                }
-            }
-            return .linkClosed
-        }
+        return try await session.serve(stop: stop) { frame in bridge.frameFromLocal(frame) }
     }
 }
 

@@ -29,12 +29,12 @@ final class DNSForwarder: Sendable {
 
     private let state = Mutex(State())
     private let exchange: DNSExchange
-    private let outbox: FrameOutbox
+    private let sink: any FrameSink
     private let logger: Logger
 
-    init(exchange: DNSExchange, outbox: FrameOutbox, logger: Logger) {
+    init(exchange: DNSExchange, sink: any FrameSink, logger: Logger) {
         self.exchange = exchange
-        self.outbox = outbox
+        self.sink = sink
         self.logger = logger
     }
 
@@ -125,7 +125,7 @@ final class DNSForwarder: Sendable {
         }
         return await withCheckedContinuation { continuation in
             state.withLock { $0.pending[id] = (continuation, nil) }
-            guard outbox.send(.dnsQuery(id: id, payload: ByteBuffer(bytes: query))) else {
+            guard sink.send(.dnsQuery(id: id, payload: ByteBuffer(bytes: query))) else {
                 resume(id, with: .failed("the link to the local side is full"))
                 return
             }

@@ -31,11 +31,11 @@ final class DNSHook: Sendable {
     /// The codespace's original resolvers, once the hook is on.
     private let upstream = Mutex<[SocketAddress]>([])
 
-    init(addresses: [IPAddress], outbox: FrameOutbox, resolvConf: ResolvConfHook, logger: Logger) {
+    init(addresses: [IPAddress], sink: any FrameSink, resolvConf: ResolvConfHook, logger: Logger) {
         self.addresses = addresses
         self.resolvConf = resolvConf
         self.logger = logger
-        self.forwarder = DNSForwarder(exchange: DNSExchange(group: MultiThreadedEventLoopGroup.singleton), outbox: outbox, logger: logger)
+        self.forwarder = DNSForwarder(exchange: DNSExchange(group: MultiThreadedEventLoopGroup.singleton), sink: sink, logger: logger)
     }
 
     /// Applies a `dnsConfig` frame: starts the hook, changes its domains, or leaves it off.

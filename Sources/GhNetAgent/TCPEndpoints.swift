@@ -34,7 +34,7 @@ final class TCPEndpoints: @unchecked Sendable {
     }
 
     let loop: any EventLoop
-    private let outbox: FrameOutbox
+    private let sink: any FrameSink
     /// Writes one packet into the TUN: its first bytes, then the rest (empty, or a payload that
     /// stays in the send buffer: one gathering write, no copy).
     private let writePacket: @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
@@ -48,12 +48,12 @@ final class TCPEndpoints: @unchecked Sendable {
     /// Room for the largest IPv6 + TCP headers (40 + 60 bytes).
     private var packet = [UInt8](repeating: 0, count: 128)
 
-    init(loop: any EventLoop, outbox: FrameOutbox, mtu: Int, logger: Logger, maximumConnections: Int = 16_384,
+    init(loop: any EventLoop, sink: any FrameSink, mtu: Int, logger: Logger, maximumConnections: Int = 16_384,
          writePacket: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
         var configuration = TCPConfiguration()
         configuration.mtu = mtu
         self.loop = loop
-        self.outbox = outbox
+        self.sink = sink
         self.configuration = configuration
         self.logger = logger
         self.maximumConnections = maximumConnections
@@ -105,9 +105,9 @@ final class TCPEndpoints: @unchecked Sendable {
 
     // MARK: From the local side
 
-    /// A stream frame from the local side (any thread).
+    /// A stream frame from the local side (any thread; on the loop it is handled at once).
     func frame(_ frame: Frame) {
-        loop.execute { self.handle(frame) }
+        if loop.inEventLoop { handle(frame) } else { loop.execute { self.handle(frame) } }
     }
 
     private func handle(_ frame: Frame) {
@@ -132,7 +132,7 @@ final class TCPEndpoints: @unchecked Sendable {
                 ? payload.withUnsafeReadableBytes { entry.connection.send($0) } : -1
             guard accepted == count else {
                 logger.warning("tcp \(flow): the local side broke flow control (offset \(offset), expected \(entry.receivedFromLocal))")
-                outbox.send(.reset(stream: stream, reason: .flowControlViolation))
+                sink.send(.reset(stream: stream, reason: .flowControlViolation))
                 entry.connection.abort()
                 pump(entry, flow: flow, payload: nil, reopening: nil)
                 return
@@ -159,7 +159,7 @@ final class TCPEndpoints: @unchecked Sendable {
 
     private func lookup(_ stream: StreamID, answerUnknown: Bool = false) -> (TCPFlowKey, Entry)? {
         guard let flow = flows[stream], let entry = connections[flow] else {
-            if answerUnknown { outbox.send(.reset(stream: stream, reason: .unknownStream)) }
+            if answerUnknown { sink.send(.reset(stream: stream, reason: .unknownStream)) }
             return nil
         }
         return (flow, entry)
@@ -174,7 +174,7 @@ final class TCPEndpoints: @unchecked Sendable {
             switch event {
             case .openRequested(let flow, let window):
                 logger.debug("tcp \(flow): opening stream \(entry.stream)")
-                outbox.send(.tcpOpen(stream: entry.stream, source: Endpoint(flow.appAddress, port: flow.appPort),
+                sink.send(.tcpOpen(stream: entry.stream, source: Endpoint(flow.appAddress, port: flow.appPort),
                                      destination: Endpoint(flow.serverAddress, port: flow.serverPort), window: window))
             case .deliverFromSegment(let range):
                 guard let payload, let slice = payload.getSlice(at: payload.readerIndex + range.lowerBound, length: range.count) else { continue }
@@ -182,9 +182,9 @@ final class TCPEndpoints: @unchecked Sendable {
             case .deliverReassembled(let bytes):
                 sendData(entry, ByteBuffer(bytes: bytes))
             case .peerHalfClosed:
-                outbox.send(.halfClose(stream: entry.stream, offset: entry.sentToLocal))
+                sink.send(.halfClose(stream: entry.stream, offset: entry.sentToLocal))
             case .sendSpaceReleased(let acknowledged):
-                outbox.send(.windowCredit(stream: entry.stream, consumed: acknowledged, window: UInt32(configuration.sendBufferCapacity)))
+                sink.send(.windowCredit(stream: entry.stream, consumed: acknowledged, window: UInt32(configuration.sendBufferCapacity)))
             case .unreachable(let reason, let quoting):
                 if let original = try? PacketBuilder.tcp(addresses: flow.addresses, header: quoting),
                    let error = original.withUnsafeBytes({ try? PacketBuilder.destinationUnreachable(reason, quoting: $0) }) {
@@ -209,7 +209,7 @@ final class TCPEndpoints: @unchecked Sendable {
     }
 
     private func sendData(_ entry: Entry, _ bytes: ByteBuffer) {
-        outbox.send(.data(stream: entry.stream, offset: entry.sentToLocal, payload: bytes))
+        sink.send(.data(stream: entry.stream, offset: entry.sentToLocal, payload: bytes))
         entry.sentToLocal += UInt64(bytes.readableBytes)
     }
 
@@ -250,7 +250,7 @@ final class TCPEndpoints: @unchecked Sendable {
             // Both directions finished (or the stream never existed on the local side).
             break
         case .resetByApp, .aborted, .retransmissionsExhausted:
-            if entry.connected { outbox.send(.reset(stream: entry.stream, reason: .aborted)) }
+            if entry.connected { sink.send(.reset(stream: entry.stream, reason: .aborted)) }
         }
     }
 

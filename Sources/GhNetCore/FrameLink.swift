@@ -1,58 +1,360 @@
 import GhNetWire
 import NIOCore
+import NIOPosix
 
-/// Reads frames from the inbound half of a byte-stream channel: buffers the bytes and runs the
-/// pure ``FrameDecoder`` over them. Memory is bounded by the decoder's maximum frame size plus
-/// one read.
+/// Where frames for the peer go: the ``FrameLink`` itself, or a test's recorder.
+public protocol FrameSink: Sendable {
+    /// Queues one frame for the peer; false when it was dropped (a datagram frame on a
+    /// congested link, or a link already closed).
+    @discardableResult
+    func send(_ frame: Frame) -> Bool
+}
+
+extension Frame {
+    /// Frames that may be lost like datagrams on a congested link: the app above retries.
+    var isDatagram: Bool {
+        switch self {
+        case .udpDatagram, .icmpEchoRequest, .icmpEchoReply, .icmpError, .dnsQuery, .dnsAnswer, .dnsFailure: true
+        default: false
+        }
+    }
+}
+
+/// The transport's byte stream (ssh's stdin/stdout on the local side, the agent's own on the
+/// remote side) as frames, on the stream channel's event loop — the loop every other channel of
+/// the data path (TUN, TCP and UDP sockets) is on too, so a frame goes from the pipe to a
+/// socket and back without changing threads.
 ///
-/// `@unchecked Sendable`: a reader is handed from task to task (delivery, handshake, the
-/// serving task) but only ever used by one task at a time; it is never shared.
-public struct FrameReader: @unchecked Sendable {
-    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    private var decoder = FrameDecoder()
-    private var pending: ByteBuffer
+/// Inbound: the raw phase first (the local side's agent delivery reads plain bytes with
+/// ``readChunk()``), then frames (``FrameSession`` asks for them): each read chunk is decoded
+/// by a ``FrameStreamDecoder`` and every frame handed to the session at once, on the loop.
+///
+/// Outbound: ``send(_:)`` encodes into a ``FrameBatch``; the batch goes out as one gathering
+/// write when the loop finishes its current round, so everything one round of reads produced
+/// leaves in one `writev`.
+///
+/// Bound: frames the pipe has not taken yet stay in the channel's outbound buffer. Stream and
+/// control frames are always queued (their number is bounded by the credit windows and the
+/// stream tables); once more than ``datagramDropThreshold`` bytes wait, datagram frames (UDP,
+/// ICMP, DNS) are dropped and counted, as a congested link drops datagrams.
+public final class FrameLink: FrameSink, @unchecked Sendable {
+    /// Bytes waiting in the pipe's outbound buffer beyond which datagram frames are dropped.
+    public static let datagramDropThreshold = 8 << 20
 
-    /// Reads from `iterator`, starting with bytes already received (`leftover`).
-    public init(iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, leftover: ByteBuffer = ByteBuffer()) {
-        self.iterator = iterator
-        self.pending = leftover
+    /// The stream channel.
+    public let channel: any Channel
+    private let handler: FrameLinkHandler
+
+    /// The loop everything about the link runs on.
+    public var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// Puts a link on a new stream channel; call on the channel's loop (its initializer) before
+    /// the channel reads anything. The channel must not read by itself (`autoRead` off).
+    public static func install(on channel: any Channel) throws -> FrameLink {
+        let handler = FrameLinkHandler()
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return FrameLink(channel: channel, handler: handler)
     }
 
-    /// The next frame; `nil` at a clean end of stream (between frames). Throws ``WireError`` for
-    /// a malformed frame and ``LinkEnded/midFrame`` when the stream ends inside a frame.
-    ///
-    /// Frames are decoded as slices of the chunks read (no copy); only a frame that straddles
-    /// two chunks is copied whole, and of the second chunk only the bytes that complete it.
-    public mutating func next() async throws -> Frame? {
-        while true {
-            if let frame = try decoder.decode(buffer: &pending) { return frame }
-            guard var chunk = try await iterator.next() else {
-                if pending.readableBytes > 0 { throw LinkEnded.midFrame(bytes: pending.readableBytes) }
-                return nil
+    /// The options a stream channel for a link needs.
+    public static func configure(_ bootstrap: NIOPipeBootstrap) -> NIOPipeBootstrap {
+        bootstrap
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.recvAllocator, value: StreamReadSize.allocator)
+            .channelOption(.writeBufferWaterMark, value: .init(low: datagramDropThreshold / 2, high: datagramDropThreshold))
+    }
+
+    private init(channel: any Channel, handler: FrameLinkHandler) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    // MARK: Raw phase
+
+    /// The next chunk of plain bytes (before frames start); `nil` at the end of the stream.
+    public func readChunk() async throws -> ByteBuffer? {
+        try await eventLoop.flatSubmit { self.handler.nextRawChunk(on: self.eventLoop) }.get()
+    }
+
+    /// Writes plain bytes; returns once the pipe has taken them.
+    public func writeRaw(_ bytes: ByteBuffer) async throws {
+        try await channel.writeAndFlush(bytes).get()
+    }
+
+    // MARK: Frames
+
+    /// Sends a frame (from any thread; on the loop it is queued at once).
+    @discardableResult
+    public func send(_ frame: Frame) -> Bool {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.handler.send(frame) }
+            return true
+        }
+        return handler.send(frame)
+    }
+
+    /// Frames dropped so far (datagrams on a congested link, anything after the end).
+    public var droppedFrames: UInt64 {
+        eventLoop.inEventLoop ? handler.dropped : ((try? eventLoop.submit { self.handler.dropped }.wait()) ?? 0)
+    }
+
+    /// Starts handing frames to `receive` (on the loop): `leftover` first (bytes read in the raw
+    /// phase after its last line), then everything read. `ended` is called once, when the
+    /// stream ends or fails. On the loop.
+    func receiveFrames(leftover: ByteBuffer, ended: @escaping (FrameLinkHandler.InputEnd) -> Void, _ receive: @escaping (Frame) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        handler.startFrames(leftover: leftover, ended: ended, receive: receive)
+    }
+
+    /// Stops handing out frames (and reading) until ``receiveFrames(leftover:ended:_:)`` again. On the loop.
+    func pauseFrames() {
+        eventLoop.preconditionInEventLoop()
+        handler.pause()
+    }
+
+    /// Sends what is queued, then closes the writing half: the peer reads end-of-stream.
+    public func finishOutput() {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.handler.finishOutput() }
+            return
+        }
+        handler.finishOutput()
+    }
+
+    /// Sends what is queued and closes the writing half, waiting at most `limit` for the pipe to
+    /// take the bytes (before the process exits, say).
+    public func finishOutput(waitingAtMost limit: TimeAmount) async {
+        let loop = eventLoop
+        let done = loop.makePromise(of: Void.self)
+        loop.execute {
+            // Whichever comes first: the half-close, or the limit.
+            let completed = NIOLoopBoundBox(false, eventLoop: loop)
+            let complete: @Sendable () -> Void = {
+                guard !completed.value else { return }
+                completed.value = true
+                done.succeed(())
             }
-            if pending.readableBytes == 0 {
-                pending = chunk
-                continue
+            let closed = loop.makePromise(of: Void.self)
+            closed.futureResult.whenComplete { _ in complete() }
+            loop.scheduleTask(in: limit) { complete() }
+            self.handler.finishOutput(promise: closed)
+        }
+        try? await done.futureResult.get()
+    }
+
+    /// Closes the channel (both halves) and waits until it is closed.
+    public func close() async {
+        channel.close(promise: nil)
+        try? await channel.closeFuture.get()
+    }
+}
+
+/// The channel handler behind ``FrameLink``; every member is used on the channel's loop only.
+final class FrameLinkHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// How the inbound stream ended.
+    enum InputEnd {
+        /// The peer closed it between frames.
+        case closed
+        /// It broke: a read error, a malformed frame, or the end in the middle of a frame.
+        case failed(any Error)
+    }
+
+    /// What happens to bytes read.
+    private enum Mode {
+        /// Plain bytes, kept for ``nextRawChunk()``.
+        case raw
+        /// Frames are wanted but not now: bytes wait in the decoder and nothing more is read.
+        case paused
+        /// Each frame goes to the closure at once.
+        case frames((Frame) -> Void)
+    }
+
+    private var context: ChannelHandlerContext?
+    private var mode = Mode.raw
+    private var rawChunks = CircularBuffer<ByteBuffer>(initialCapacity: 4)
+    private var rawWaiter: EventLoopPromise<ByteBuffer?>?
+    private var decoder = FrameStreamDecoder()
+    private var reading = false
+    /// The stream ended (or failed), not yet reported to `ended`.
+    private var inputEnd: InputEnd?
+    private var ended: ((InputEnd) -> Void)?
+    private var reportedEnd = false
+
+    private var batch = FrameBatch()
+    private var flushScheduled = false
+    private var outputFinished = false
+    private(set) var dropped: UInt64 = 0
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let chunk = unwrapInboundIn(data)
+        switch mode {
+        case .raw:
+            if let waiter = rawWaiter {
+                rawWaiter = nil
+                waiter.succeed(chunk)
+            } else {
+                rawChunks.append(chunk)
             }
-            pending.discardReadBytes()
-            if let missing = bytesMissingFromPendingFrame(), missing < chunk.readableBytes, var completion = chunk.readSlice(length: missing) {
-                pending.writeBuffer(&completion)
-                if let frame = try decoder.decode(buffer: &pending) {
-                    // The straddling frame is whole; the rest of the chunk is read where it is.
-                    if pending.readableBytes == 0 { pending = chunk } else { pending.writeBuffer(&chunk) }
-                    return frame
-                }
-            }
-            pending.writeBuffer(&chunk)
+        case .paused:
+            decoder.append(chunk)
+        case .frames:
+            decoder.append(chunk)
+            deliverFrames()
         }
     }
 
-    /// How many more bytes the frame that starts `pending` needs, once its length prefix is in.
-    private func bytesMissingFromPendingFrame() -> Int? {
-        guard let length = pending.getInteger(at: pending.readerIndex, as: UInt32.self).map(Int.init),
-              length <= decoder.maximumFrameLength else { return nil }
-        let missing = 4 + length - pending.readableBytes
-        return missing > 0 ? missing : nil
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        if case .frames = mode { readMore() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            inputEnded(.closed)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inputEnded(.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        inputEnded(.failed(error))
+        context.close(promise: nil)
+    }
+
+    private func inputEnded(_ end: InputEnd) {
+        guard inputEnd == nil else { return }
+        inputEnd = end
+        if let waiter = rawWaiter {
+            rawWaiter = nil
+            if case .failed(let error) = end { waiter.fail(error) } else { waiter.succeed(nil) }
+        }
+        if case .frames = mode { reportEndIfDone() }
+    }
+
+    /// The next raw chunk, the end (`nil`), or the failure.
+    func nextRawChunk(on loop: any EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        if let chunk = rawChunks.popFirst() { return loop.makeSucceededFuture(chunk) }
+        switch inputEnd {
+        case .closed: return loop.makeSucceededFuture(nil)
+        case .failed(let error): return loop.makeFailedFuture(error)
+        case nil: break
+        }
+        guard context != nil else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        precondition(rawWaiter == nil, "one raw reader at a time")
+        let waiter = loop.makePromise(of: ByteBuffer?.self)
+        rawWaiter = waiter
+        readMore()
+        return waiter.futureResult
+    }
+
+    func startFrames(leftover: ByteBuffer, ended: @escaping (InputEnd) -> Void, receive: @escaping (Frame) -> Void) {
+        if case .raw = mode {
+            decoder.append(leftover)
+            while let chunk = rawChunks.popFirst() { decoder.append(chunk) }
+        }
+        self.ended = ended
+        mode = .frames(receive)
+        deliverFrames()
+        readMore()
+    }
+
+    func pause() {
+        if case .frames = mode { mode = .paused }
+    }
+
+    private func readMore() {
+        guard let context, !reading, inputEnd == nil else { return }
+        reading = true
+        context.read()
+    }
+
+    /// Hands out every whole frame (and data piece) buffered, while frames are wanted.
+    private func deliverFrames() {
+        do {
+            while case .frames(let receive) = mode, let frame = try decoder.next() {
+                receive(frame)
+            }
+        } catch {
+            inputEnded(.failed(error))
+            context?.close(promise: nil)
+            return
+        }
+        if inputEnd != nil { reportEndIfDone() }
+    }
+
+    /// Reports the end once every frame before it was handed out.
+    private func reportEndIfDone() {
+        guard case .frames = mode, !reportedEnd, let end = inputEnd else { return }
+        var report = end
+        if case .closed = end, !decoder.isAtFrameBoundary {
+            report = .failed(LinkEnded.midFrame(bytes: decoder.bufferedBytes))
+        }
+        reportedEnd = true
+        mode = .paused
+        ended?(report)
+        ended = nil
+    }
+
+    // MARK: Outbound
+
+    func send(_ frame: Frame) -> Bool {
+        guard let context, !outputFinished else {
+            dropped += 1
+            return false
+        }
+        if frame.isDatagram && !context.channel.isWritable {
+            dropped += 1
+            return false
+        }
+        do {
+            try batch.append(frame)
+        } catch {
+            dropped += 1
+            return false
+        }
+        if !flushScheduled {
+            flushScheduled = true
+            context.eventLoop.execute { self.flush() }
+        }
+        return true
+    }
+
+    /// Writes the batch in one gathering write.
+    private func flush() {
+        flushScheduled = false
+        guard let context, !batch.isEmpty else { return }
+        for buffer in batch.buffers { context.write(wrapOutboundOut(buffer), promise: nil) }
+        batch = FrameBatch()
+        context.flush()
+    }
+
+    func finishOutput(promise: EventLoopPromise<Void>? = nil) {
+        guard !outputFinished, let context else {
+            promise?.succeed(())
+            return
+        }
+        flush()
+        outputFinished = true
+        context.close(mode: .output, promise: promise)
     }
 }
 
@@ -65,31 +367,5 @@ public enum LinkEnded: Error, CustomStringConvertible {
         switch self {
         case .midFrame(let bytes): return "the link ended in the middle of a frame (\(bytes) bytes pending)"
         }
-    }
-}
-
-/// Writes frames to the outbound half of a byte-stream channel. Safe to use from several tasks;
-/// each call waits until the channel has taken the bytes (backpressure).
-public struct FrameWriter: Sendable {
-    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-
-    public init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
-        self.outbound = outbound
-    }
-
-    /// Writes bytes that already hold whole encoded frames.
-    public func sendEncoded(_ buffer: ByteBuffer) async throws {
-        try await outbound.write(buffer)
-    }
-
-    /// Writes buffers that together hold whole encoded frames, in one gathering write where
-    /// the channel allows.
-    public func sendEncoded(_ buffers: [ByteBuffer]) async throws {
-        try await outbound.write(contentsOf: buffers)
-    }
-
-    /// Closes the write half: the peer reads end-of-stream.
-    public func finish() {
-        outbound.finish()
     }
 }

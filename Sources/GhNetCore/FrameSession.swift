@@ -1,11 +1,12 @@
 import GhNetWire
 import Logging
 import NIOCore
-import Synchronization
 
-/// The part of a session both sides share: the hello exchange, keepalives, dead-link
-/// detection, goodbye on a stop signal, and handing every other frame to the side's own handler.
-public struct FrameSession: Sendable {
+/// The part of a session both sides share, run on the link's event loop: the hello exchange,
+/// keepalives, dead-link detection, goodbye on a stop signal, and handing every other frame to
+/// the side's own handler — synchronously, on the loop, so a frame reaches its socket or
+/// connection without a thread change.
+public final class FrameSession: FrameSink, @unchecked Sendable {
     /// How a served session ended.
     public enum End: Equatable, Sendable {
         /// A stop signal arrived; we said goodbye and the peer closed (or the grace ran out).
@@ -32,121 +33,150 @@ public struct FrameSession: Sendable {
         public let description: String
     }
 
-    let writer: FrameWriter
+    /// How long the peer has to close its side after our goodbye.
+    static let goodbyeGrace = TimeAmount.seconds(10)
+
+    /// The link the session speaks over.
+    public let link: FrameLink
     /// The session's logger (also used by helpers that write on its behalf).
     public let logger: Logger
-    let encoder = FrameEncoder()
+    private var loop: any EventLoop { link.eventLoop }
 
-    public init(writer: FrameWriter, logger: Logger) {
-        self.writer = writer
+    // Serving state, on the loop only.
+    private var liveness = LinkLiveness(now: .now)
+    private var heardSinceTick = false
+    private var ticker: RepeatedTask?
+    private var goodbyeTimer: Scheduled<Void>?
+    private var stopSignal: Int32?
+    private var endPromise: EventLoopPromise<End>?
+
+    public init(link: FrameLink, logger: Logger) {
+        self.link = link
         self.logger = logger
     }
 
-    /// Sends one frame.
-    public func send(_ frame: Frame) async throws {
-        var buffer = ByteBuffer()
-        try encoder.encode(frame, into: &buffer)
-        try await writer.sendEncoded(buffer)
-    }
-
-    /// Sends buffers holding whole encoded frames, in order (a batch from ``FrameOutbox``).
-    public func sendEncoded(_ buffers: [ByteBuffer]) async throws {
-        try await writer.sendEncoded(buffers)
+    /// Sends one frame (from any thread).
+    @discardableResult
+    public func send(_ frame: Frame) -> Bool {
+        link.send(frame)
     }
 
     /// Sends our hello, reads the peer's, and either agrees on a version or refuses (telling the
-    /// peer why). Gives the negotiated result.
-    public func handshake(ours: Hello, reader: inout FrameReader) async throws -> Handshake.Agreement {
-        var machine = Handshake(hello: ours)
-        try await send(machine.start())
-        guard let frame = try await reader.next() else {
-            throw ProtocolViolation(description: "the \(ours.role.peer) closed the link before its hello")
+    /// peer why). `leftover` holds bytes already read past the raw phase. Frames after the
+    /// peer's hello wait, unread, for ``serve(stop:handle:)``.
+    public func handshake(ours: Hello, leftover: ByteBuffer = ByteBuffer()) async throws -> Handshake.Agreement {
+        let promise = loop.makePromise(of: Handshake.Agreement.self)
+        let link = self.link
+        loop.execute {
+            var machine = Handshake(hello: ours)
+            var done = false
+            let finish = { (result: Result<Handshake.Agreement, any Error>) in
+                guard !done else { return }
+                done = true
+                link.pauseFrames()
+                promise.completeWith(result)
+            }
+            link.send(machine.start())
+            link.receiveFrames(leftover: leftover, ended: { end in
+                switch end {
+                case .closed: finish(.failure(ProtocolViolation(description: "the \(ours.role.peer) closed the link before its hello")))
+                case .failed(let error): finish(.failure(error))
+                }
+            }) { frame in
+                switch machine.receive(frame) {
+                case .established(let agreement):
+                    finish(.success(agreement))
+                case .refuse(let reason):
+                    link.send(.refuse(reason: reason))
+                    link.finishOutput()
+                    finish(.failure(Refused(reason: reason, byPeer: false)))
+                case .peerRefused(let reason):
+                    finish(.failure(Refused(reason: reason, byPeer: true)))
+                case .protocolViolation(let reason):
+                    finish(.failure(ProtocolViolation(description: reason)))
+                }
+            }
         }
-        switch machine.receive(frame) {
-        case .established(let agreement):
-            return agreement
-        case .refuse(let reason):
-            try? await send(.refuse(reason: reason))
-            writer.finish()
-            throw Refused(reason: reason, byPeer: false)
-        case .peerRefused(let reason):
-            throw Refused(reason: reason, byPeer: true)
-        case .protocolViolation(let reason):
-            throw ProtocolViolation(description: reason)
-        }
+        return try await promise.futureResult.get()
     }
 
     /// Serves the established link until it ends: answers keepalives, sends its own when quiet,
-    /// watches for a dead link and for stop signals, and passes every other frame to `handle`.
-    public func serve(
-        reader: consuming FrameReader,
-        stop: StopSignals,
-        handle: @escaping @Sendable (Frame) async throws -> Void
-    ) async throws -> End {
-        let liveness = LivenessBox(LinkLiveness(now: .now))
-        let session = self
-        let frames = reader
-        return try await withThrowingTaskGroup(of: End.self) { group in
-            group.addTask { [frames] in
-                var frames = frames
-                while let frame = try await frames.next() {
-                    liveness.heard()
-                    switch frame {
-                    case .keepalive(let nonce):
-                        try await session.send(.keepaliveAck(nonce: nonce))
-                        liveness.sent()
-                    case .keepaliveAck:
-                        break
-                    case .goodbye(let reason):
-                        return .peerSaidGoodbye(reason)
-                    case .refuse(let reason):
-                        // A peer may refuse after accepting (e.g. a capability it requires is missing).
-                        throw Refused(reason: reason, byPeer: true)
-                    case .hello:
-                        throw ProtocolViolation(description: "unexpected \(frame.kind) after the handshake")
-                    default:
-                        try await handle(frame)
-                    }
-                }
-                if let signal = stop.requested { return .stopped(signal: signal) }
-                return .linkClosed
+    /// watches for a dead link and for stop signals, and passes every other frame to `handle`,
+    /// on the loop.
+    public func serve(stop: StopSignals, handle: @escaping (Frame) -> Void) async throws -> End {
+        let promise = loop.makePromise(of: End.self)
+        let loop = self.loop
+        let watcher = Task {
+            guard let signal = await stop.wait() else { return }
+            loop.execute { self.stopRequested(signal) }
+        }
+        defer { watcher.cancel() }
+        loop.execute { self.startServing(promise: promise, stop: stop, handle: handle) }
+        return try await promise.futureResult.get()
+    }
+
+    private func startServing(promise: EventLoopPromise<End>, stop: StopSignals, handle: @escaping (Frame) -> Void) {
+        endPromise = promise
+        liveness = LinkLiveness(now: .now)
+        ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in self.tick() }
+        link.receiveFrames(leftover: ByteBuffer(), ended: { end in
+            switch end {
+            case .closed:
+                if let signal = self.stopSignal ?? stop.requested { self.finish(.success(.stopped(signal: signal))) }
+                else { self.finish(.success(.linkClosed)) }
+            case .failed(let error):
+                self.finish(.failure(error))
             }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: .seconds(1))
-                    switch liveness.tick() {
-                    case .none:
-                        continue
-                    case .sendKeepalive(let nonce):
-                        try await session.send(.keepalive(nonce: nonce))
-                    case .dead(let silence):
-                        return .linkDead(silentFor: silence)
-                    }
-                }
+        }) { frame in
+            self.heardSinceTick = true
+            switch frame {
+            case .keepalive(let nonce):
+                self.send(.keepaliveAck(nonce: nonce))
+                self.liveness.sent(at: .now)
+            case .keepaliveAck:
+                break
+            case .goodbye(let reason):
+                self.finish(.success(.peerSaidGoodbye(reason)))
+            case .refuse(let reason):
+                // A peer may refuse after accepting (e.g. a capability it requires is missing).
+                self.finish(.failure(Refused(reason: reason, byPeer: true)))
+            case .hello:
+                self.finish(.failure(ProtocolViolation(description: "unexpected \(frame.kind) after the handshake")))
+            default:
+                handle(frame)
             }
-            group.addTask {
-                guard let signal = await stop.wait() else { throw CancellationError() }
-                session.logger.info("stopping (\(StopSignals.name(signal)))")
-                try? await session.send(.goodbye(reason: "stopped by \(StopSignals.name(signal))"))
-                session.writer.finish()
-                // The peer closes its side once it has cleaned up; don't wait for ever.
-                try await Task.sleep(for: .seconds(10))
-                return .stopped(signal: signal)
-            }
-            let end = try await group.next() ?? .linkClosed
-            group.cancelAll()
-            return end
         }
     }
-}
 
-/// ``LinkLiveness`` shared between the reader and the ticker.
-final class LivenessBox: Sendable {
-    private let state: Mutex<LinkLiveness>
+    private func tick() {
+        let now = ContinuousClock.now
+        if heardSinceTick {
+            heardSinceTick = false
+            liveness.heard(at: now)
+        }
+        switch liveness.tick(now: now) {
+        case .none: break
+        case .sendKeepalive(let nonce): send(.keepalive(nonce: nonce))
+        case .dead(let silence): finish(.success(.linkDead(silentFor: silence)))
+        }
+    }
 
-    init(_ initial: LinkLiveness) { state = Mutex(initial) }
+    private func stopRequested(_ signal: Int32) {
+        guard endPromise != nil, stopSignal == nil else { return }
+        stopSignal = signal
+        logger.info("stopping (\(StopSignals.name(signal)))")
+        send(.goodbye(reason: "stopped by \(StopSignals.name(signal))"))
+        link.finishOutput()
+        // The peer closes its side once it has cleaned up; don't wait for ever.
+        goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace) { self.finish(.success(.stopped(signal: signal))) }
+    }
 
-    func heard() { state.withLock { $0.heard(at: .now) } }
-    func sent() { state.withLock { $0.sent(at: .now) } }
-    func tick() -> LinkLiveness.Action { state.withLock { $0.tick(now: .now) } }
+    private func finish(_ result: Result<End, any Error>) {
+        guard let promise = endPromise else { return }
+        endPromise = nil
+        ticker?.cancel()
+        goodbyeTimer?.cancel()
+        link.pauseFrames()
+        promise.completeWith(result)
+    }
 }

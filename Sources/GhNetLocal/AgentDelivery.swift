@@ -26,17 +26,14 @@ struct AgentDelivery {
     let agentArguments: [String]
     let logger: Logger
 
-    func run(
-        inbound: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    ) async throws -> Report {
+    func run(link: FrameLink) async throws -> Report {
         let clock = ContinuousClock()
         let started = clock.now
         let script = BootstrapScript(
             sha256: identity.sha256, size: identity.size, machine: identity.machine,
             requiredGlibc: identity.requiredGlibc, agentArguments: agentArguments
         )
-        try await outbound.write(ByteBuffer(string: script.text))
+        await write(ByteBuffer(string: script.text), to: link)
         var machine = AgentDeliveryStateMachine(executableSize: identity.size)
         var pending = ByteBuffer()
         while true {
@@ -59,7 +56,7 @@ struct AgentDelivery {
                 case .none:
                     continue
                 case .sendExecutable:
-                    try await sendExecutable(outbound: outbound)
+                    try await sendExecutable(link: link)
                 case .agentStarted(let cached, let how):
                     pending.discardReadBytes()
                     return Report(cached: cached, how: how, leftover: pending, elapsed: clock.now - started)
@@ -71,7 +68,8 @@ struct AgentDelivery {
                 logger.debug("remote printed a very long line before the agent started; cut")
                 pending.clear()
             }
-            guard var chunk = try await inbound.next() else {
+            // A read error is the transport ending, as far as delivery is concerned.
+            guard var chunk = try? await link.readChunk() else {
                 if case .fail(let failure) = machine.endOfStream() { throw failure }
                 throw DeliveryFailure.transportEnded
             }
@@ -80,8 +78,21 @@ struct AgentDelivery {
         }
     }
 
+    /// Writes to the remote shell. A failed write (ssh exited: a broken pipe) is not reported
+    /// here: reading goes on, so what the remote printed before it ended still decides the message.
+    @discardableResult
+    private func write(_ bytes: ByteBuffer, to link: FrameLink) async -> Bool {
+        do {
+            try await link.writeRaw(bytes)
+            return true
+        } catch {
+            logger.debug("writing to the transport failed: \(error)")
+            return false
+        }
+    }
+
     /// Streams the executable in 1 MiB pieces; each write waits for the pipe to take it.
-    private func sendExecutable(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    private func sendExecutable(link: FrameLink) async throws {
         logger.info("sending the agent to the remote (\(identity.size / 1_048_576) MiB, first start of this build there)")
         guard let handle = FileHandle(forReadingAtPath: identity.executablePath) else {
             throw DeliveryFailure.protocolViolation("cannot read own executable at \(identity.executablePath)")
@@ -89,7 +100,7 @@ struct AgentDelivery {
         defer { try? handle.close() }
         var sent = 0
         while sent < identity.size, let data = try handle.read(upToCount: min(1 << 20, identity.size - sent)), !data.isEmpty {
-            try await outbound.write(ByteBuffer(bytes: data))
+            guard await write(ByteBuffer(bytes: data), to: link) else { return }
             sent += data.count
         }
         guard sent == identity.size else {

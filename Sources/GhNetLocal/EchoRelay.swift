@@ -1,3 +1,4 @@
+import GhNetCore
 import Foundation
 import GhNetAddress
 import GhNetFlows
@@ -60,17 +61,18 @@ public final class EchoRelay: Sendable {
     }
 
     private let state: Mutex<State>
-    private let group: any EventLoopGroup
-    private let sink: any FlowSink
+    private let loop: any EventLoop
+    private let sink: any FrameSink
     private let policy: any FlowPolicyCheck
     private let monitor: ActivityMonitor
     private let logger: Logger
 
-    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
+    /// Raw sockets are read on `loop`, where the frames arrive.
+    public init(loop: any EventLoop, sink: any FrameSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
                 capacity: Int = 1024, idleTimeout: Duration = .seconds(60)) {
         // Raw mode gives every flow its own 16-bit identifier, so fewer flows than identifiers may exist.
         self.state = Mutex(State(flows: FlowTable(capacity: min(capacity, Self.maximumFlows), idleTimeout: idleTimeout)))
-        self.group = group
+        self.loop = loop
         self.sink = sink
         self.policy = policy
         self.monitor = monitor
@@ -78,7 +80,7 @@ public final class EchoRelay: Sendable {
     }
 
     /// An echo request from the codespace.
-    public func forward(_ echo: ICMPEcho) async {
+    public func forward(_ echo: ICMPEcho) {
         let key = FlowKey(source: echo.source, destination: echo.destination, identifier: echo.identifier)
         let original = OriginalFlow.icmpEcho(source: echo.source, destination: echo.destination,
                                              identifier: echo.identifier, sequence: echo.sequence)
@@ -87,28 +89,37 @@ public final class EchoRelay: Sendable {
             sink.send(.icmpError(ICMPErrorReport(kind: .adminProhibited, reporter: nil, original: original)))
             return
         }
+        let family = echo.destination.family
+        guard let mode = state.withLock({ $0.modes[family] }) else {
+            // The first request of a family finds out which socket this process may use.
+            discoverMode(for: family).whenComplete { _ in self.forward(echo) }
+            return
+        }
         let flow: Flow
         do {
-            flow = try await self.flow(for: key)
+            flow = try self.flow(for: key, mode: mode)
         } catch {
             sink.send(.icmpError(ICMPErrorReport(kind: .adminProhibited, reporter: nil, original: original)))
             return
         }
         monitor.carried(flow.activity, up: echo.payload.readableBytes)
-        let message = EchoMessage.request(family: echo.destination.family, identifier: flow.wireIdentifier,
+        let message = EchoMessage.request(family: family, identifier: flow.wireIdentifier,
                                           sequence: echo.sequence, data: Array(echo.payload.readableBytesView))
-        do {
-            switch flow.socket {
-            case .raw(let channel):
+        let failed: @Sendable (any Error) -> Void = { error in
+            self.logger.debug("ping \(echo.source) → \(echo.destination): \(error)")
+            self.sink.send(.icmpError(ICMPErrorReport(kind: UDPRelay.errorKind(for: error), reporter: nil, original: original)))
+        }
+        switch flow.socket {
+        case .raw(let channel):
+            do {
                 let remote = try SocketAddress(ipAddress: echo.destination.description, port: 0)
-                try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
-            case .ping(let fd):
-                guard let sockets = state.withLock({ $0.pingSockets }) else { throw ChannelError.ioOnClosedChannel }
-                if let code = sockets.send(message, on: fd, to: echo.destination) { throw IOError(errnoCode: code, reason: "sendto") }
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message))).whenFailure(failed)
+            } catch {
+                failed(error)
             }
-        } catch {
-            logger.debug("ping \(echo.source) → \(echo.destination): \(error)")
-            sink.send(.icmpError(ICMPErrorReport(kind: UDPRelay.errorKind(for: error), reporter: nil, original: original)))
+        case .ping(let fd):
+            guard let sockets = state.withLock({ $0.pingSockets }) else { return failed(ChannelError.ioOnClosedChannel) }
+            if let code = sockets.send(message, on: fd, to: echo.destination) { failed(IOError(errnoCode: code, reason: "sendto")) }
         }
     }
 
@@ -149,11 +160,10 @@ public final class EchoRelay: Sendable {
         if case .raw = flow.socket { state.rawIdentifiers[flow.wireIdentifier] = nil }
     }
 
-    private func flow(for key: FlowKey) async throws -> Flow {
+    private func flow(for key: FlowKey, mode: Mode) throws -> Flow {
         let now = ContinuousClock.now
         if let flow = state.withLock({ $0.flows.touch(key, now: now) }) { return flow }
         let family = key.destination.family
-        let mode = try await mode(for: family)
         let source = key.source.description, destination = "\(key.destination) id \(key.identifier)"
         if case .unavailable = mode {
             monitor.failed(.icmp, source: source, destination: destination, reason: "no ICMP socket")
@@ -200,46 +210,48 @@ public final class EchoRelay: Sendable {
         }
     }
 
-    /// Finds out once per family which kind of ICMP socket this process may open.
-    private func mode(for family: IPFamily) async throws -> Mode {
-        if let known = state.withLock({ $0.modes[family] }) { return known }
+    /// Finds out once per family which kind of ICMP socket this process may open; the mode is
+    /// known when the future completes.
+    private func discoverMode(for family: IPFamily) -> EventLoopFuture<Void> {
         let domain = family == .v4 ? AF_INET : AF_INET6
         let proto = family == .v4 ? Int32(IPPROTO_ICMP) : Int32(IPPROTO_ICMPV6)
-        var mode: Mode
         let probe = socket(domain, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
         if probe >= 0 {
             close(probe)
-            mode = .ping
             logger.debug("ping (\(family)): using unprivileged ICMP sockets")
-        } else {
-            let raw = socket(domain, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
-            if raw >= 0 {
-                mode = .raw(try await channel(for: raw, family: family))
-                logger.debug("ping (\(family)): using a raw ICMP socket (running as root)")
-            } else {
-                mode = .unavailable
-                logger.warning("""
-                    ping from the codespace cannot work: this user may not open ICMP sockets. \
-                    Allow it with: sudo sysctl -w net.ipv4.ping_group_range="0 2147483647"
-                    """)
-            }
+            record(.ping, for: family)
+            return loop.makeSucceededVoidFuture()
         }
-        let chosen = mode
-        return state.withLock { state in
-            if let raced = state.modes[family] {
-                if case .raw(let extra) = chosen { extra.close(promise: nil) }
-                return raced
-            }
-            state.modes[family] = chosen
-            return chosen
+        let raw = socket(domain, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
+        guard raw >= 0 else {
+            logger.warning("""
+                ping from the codespace cannot work: this user may not open ICMP sockets. \
+                Allow it with: sudo sysctl -w net.ipv4.ping_group_range="0 2147483647"
+                """)
+            record(.unavailable, for: family)
+            return loop.makeSucceededVoidFuture()
         }
+        let relay = self
+        return DatagramBootstrap.wholeDatagrams(group: loop) { EchoReplyHandler(family: family, relay: relay) }
+            .withBoundSocket(raw)
+            .map { channel in
+                self.logger.debug("ping (\(family)): using a raw ICMP socket (running as root)")
+                self.record(.raw(channel), for: family)
+            }
+            .recover { error in
+                self.logger.warning("ping (\(family)): cannot use a raw ICMP socket: \(error)")
+                self.record(.unavailable, for: family)
+            }
     }
 
-    private func channel(for fd: Int32, family: IPFamily) async throws -> any Channel {
-        let relay = self
-        return try await DatagramBootstrap.wholeDatagrams(group: group) { EchoReplyHandler(family: family, relay: relay) }
-            .withBoundSocket(fd)
-            .get()
+    /// Keeps the first mode found for a family (a raw socket found second is closed).
+    private func record(_ mode: Mode, for family: IPFamily) {
+        let kept = state.withLock { state -> Bool in
+            guard state.modes[family] == nil else { return false }
+            state.modes[family] = mode
+            return true
+        }
+        if !kept, case .raw(let extra) = mode { extra.close(promise: nil) }
     }
 
     /// An ICMP message (without IP header) from `sender`; `key` is known for ping sockets, looked

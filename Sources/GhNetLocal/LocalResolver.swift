@@ -1,3 +1,4 @@
+import GhNetCore
 import Foundation
 import GhNetDNS
 import GhNetResolver
@@ -51,7 +52,7 @@ public final class LocalResolver: Sendable {
     }
 
     /// Answers query `id` from the agent; the answer frame goes to `sink`.
-    public func answer(id: UInt32, payload: ByteBuffer, sink: any FlowSink) {
+    public func answer(id: UInt32, payload: ByteBuffer, sink: any FrameSink) {
         let query = payload.getBytes(at: payload.readerIndex, length: payload.readableBytes) ?? []
         let admitted = inFlight.withLock { count -> Bool in
             guard count < Self.maxInFlight else { return false }

@@ -74,19 +74,17 @@ public final class LocalSession: Sendable {
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
         let transport: TransportProcess
         do {
-            transport = try await TransportProcess.launch(argv: argv, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            transport = try await TransportProcess.launch(argv: argv, loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
         } catch {
             throw LocalSessionError.cannotStartTransport("\(error)")
         }
         let outcome: Result<FrameSession.End, any Error>
         do {
-            let end = try await transport.stdio.executeThenClose { inbound, outbound in
-                try await self.bridge(identity: identity, inbound: inbound, outbound: outbound, stop: stop)
-            }
-            outcome = .success(end)
+            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop))
         } catch {
             outcome = .failure(error)
         }
+        await transport.link.close()
         let status = await transport.stop(grace: .seconds(5))
         let tail = transport.stderrTail.snapshot
         // Ctrl-C at a terminal reaches ssh too (it shares our process group so that it can
@@ -118,20 +116,13 @@ public final class LocalSession: Sendable {
     }
 
     /// Delivery, handshake and serving, over the transport's stdio.
-    private func bridge(
-        identity: ExecutableIdentity,
-        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        stop: StopSignals
-    ) async throws -> FrameSession.End {
-        var iterator = inbound.makeAsyncIterator()
+    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals) async throws -> FrameSession.End {
         let delivery = AgentDelivery(identity: identity, agentArguments: ["--trace", options.traceLevel.rawValue], logger: logger)
-        let report = try await delivery.run(inbound: &iterator, outbound: outbound)
+        let report = try await delivery.run(link: link)
         let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.info("agent started in \(milliseconds) ms (\(report.cached ? "cached build reused" : "build sent and stored"), running as \(report.how))")
 
-        var reader = FrameReader(iterator: iterator, leftover: report.leftover)
-        let session = FrameSession(writer: FrameWriter(outbound: outbound), logger: logger)
+        let session = FrameSession(link: link, logger: logger)
         let hello = Hello(
             role: .local,
             build: BuildIdentity(contentHash: identity.sha256, version: ExecutableIdentity.version),
@@ -139,80 +130,61 @@ public final class LocalSession: Sendable {
             logLevel: options.traceLevel.wireLevel,
             session: .random()
         )
-        let established = try await session.handshake(ours: hello, reader: &reader)
+        let established = try await session.handshake(ours: hello, leftover: report.leftover)
         logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
         monitor.linkChanged(to: .connected(since: .now))
-        return try await serveFlows(session: session, reader: reader, stop: stop)
+        return try await serveFlows(session: session, stop: stop)
     }
 
-    /// Runs the bridge proper: advertises routes, relays UDP and ping, and keeps the NAT tables
-    /// and the advertisement fresh, until the link ends.
-    private func serveFlows(session: FrameSession, reader: FrameReader, stop: StopSignals) async throws -> FrameSession.End {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let outbox = FrameOutbox()
+    /// Runs the bridge proper: advertises routes, relays TCP, UDP, ping and DNS, and keeps the
+    /// NAT tables and the advertisement fresh, until the link ends. Every socket of the data
+    /// path lives on the link's event loop, where the frames are handled.
+    private func serveFlows(session: FrameSession, stop: StopSignals) async throws -> FrameSession.End {
+        let loop = session.link.eventLoop
         let routes = LocalRoutes(extra: options.routes, excluded: options.excluded, logger: logger)
-        let udp = UDPRelay(group: group, sink: outbox, policy: routes, monitor: monitor, logger: Logger(label: "udp"),
+        let udp = UDPRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "udp"),
                            capacity: options.udpFlowLimit, idleTimeout: options.udpIdleTimeout)
-        let echo = EchoRelay(group: group, sink: outbox, policy: routes, monitor: monitor, logger: Logger(label: "ping"),
+        let echo = EchoRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "ping"),
                              capacity: max(1, options.udpFlowLimit / 4), idleTimeout: options.udpIdleTimeout)
-        let tcp = TCPRelay(group: group, sink: outbox, policy: routes, monitor: monitor, logger: Logger(label: "tcp"))
-        let resolver = LocalResolver(exchange: DNSExchange(group: group, udpTimeout: .seconds(1)), monitor: monitor,
-                                     logger: Logger(label: "local"))
+        let tcp = TCPRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "tcp"))
+        let resolver = LocalResolver(exchange: DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .seconds(1)),
+                                     monitor: monitor, logger: Logger(label: "local"))
+        session.send(.dnsConfig(enabled: options.dns, domains: options.dnsDomains))
+        if let advertised = routes.refresh() { session.send(.routes(advertised)) }
+        // Housekeeping: idle NAT records expire; a changed routing table is re-advertised.
+        let monitor = self.monitor
+        let tick = NIOLoopBoundBox.makeBoxSendingValue(0, eventLoop: loop)
+        let housekeeping = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            udp.expireIdle()
+            echo.expireIdle()
+            monitor.sweep()
+            tick.value += 1
+            if tick.value % 2 == 0, let advertised = routes.refresh() { session.send(.routes(advertised)) }
+        }
         defer {
+            housekeeping.cancel()
             udp.closeAll()
             echo.closeAll()
             tcp.closeAll()
         }
-        outbox.send(.dnsConfig(enabled: options.dns, domains: options.dnsDomains))
-        if let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
         let agentLogger = Logger(label: "agent")
-        return try await withThrowingTaskGroup(of: FrameSession.End?.self) { tasks in
-            tasks.addTask {
-                // Ends when the link closes under it; the serving task reports how the link ended.
-                try? await outbox.drain(into: session)
-                return nil
+        return try await session.serve(stop: stop) { frame in
+            switch frame {
+            case .udpDatagram(let source, let destination, let payload):
+                udp.forward(source: source, destination: destination, payload: payload)
+            case .icmpEchoRequest(let request):
+                echo.forward(request)
+            case .tcpOpen(let stream, let source, let destination, let window):
+                tcp.open(stream: stream, source: source, destination: destination, window: window)
+            case .data, .windowCredit, .halfClose, .reset:
+                tcp.handle(frame)
+            case .dnsQuery(let id, let payload):
+                resolver.answer(id: id, payload: payload, sink: session)
+            case .log(let level, let message):
+                agentLogger.log(level: level.loggerLevel, "\(message)")
+            default:
+                agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
             }
-            tasks.addTask {
-                // Housekeeping: idle NAT records expire; a changed routing table is re-advertised.
-                var tick = 0
-                while true {
-                    try await Task.sleep(for: .seconds(1))
-                    udp.expireIdle()
-                    echo.expireIdle()
-                    self.monitor.sweep()
-                    tick += 1
-                    if tick % 2 == 0, let advertised = routes.refresh() { outbox.send(.routes(advertised)) }
-                }
-            }
-            tasks.addTask {
-                try await session.serve(reader: reader, stop: stop) { frame in
-                    switch frame {
-                    case .udpDatagram(let source, let destination, let payload):
-                        await udp.forward(source: source, destination: destination, payload: payload)
-                    case .icmpEchoRequest(let request):
-                        await echo.forward(request)
-                    case .tcpOpen(let stream, let source, let destination, let window):
-                        // A connect() may take minutes (an unanswering host); never hold the reader.
-                        Task { await tcp.open(stream: stream, source: source, destination: destination, window: window) }
-                    case .data, .windowCredit, .halfClose, .reset:
-                        tcp.handle(frame)
-                    case .dnsQuery(let id, let payload):
-                        resolver.answer(id: id, payload: payload, sink: outbox)
-                    case .log(let level, let message):
-                        agentLogger.log(level: level.loggerLevel, "\(message)")
-                    default:
-                        agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
-                    }
-                }
-            }
-            defer { outbox.finish() }
-            while let result = try await tasks.next() {
-                if let end = result {
-                    tasks.cancelAll()
-                    return end
-                }
-            }
-            return .linkClosed
         }
     }
 }

@@ -1,3 +1,4 @@
+import GhNetCore
 import Foundation
 import GhNetAddress
 import GhNetWire
@@ -21,19 +22,22 @@ public final class TCPRelay: Sendable {
     public static let receiveWindow: UInt32 = 1 << 20
     /// The largest data frame payload we send.
     static let maximumChunk = 64 * 1024
+    /// Socket reads: growing with the traffic up to one data frame's payload.
+    static let readSize = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: maximumChunk)
 
     private let streams = Mutex<[StreamID: TCPStreamHandler]>([:])
-    private let group: any EventLoopGroup
-    private let sink: any FlowSink
+    private let loop: any EventLoop
+    private let sink: any FrameSink
     private let policy: any FlowPolicyCheck
     let monitor: ActivityMonitor
     let logger: Logger
     private let maximumStreams: Int
     private let connectTimeout: TimeAmount
 
-    public init(group: any EventLoopGroup, sink: any FlowSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
+    /// Sockets are made on `loop`, where the frames arrive.
+    public init(loop: any EventLoop, sink: any FrameSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
                 maximumStreams: Int = 16_384, connectTimeout: TimeAmount = .seconds(130)) {
-        self.group = group
+        self.loop = loop
         self.sink = sink
         self.policy = policy
         self.monitor = monitor
@@ -45,8 +49,10 @@ public final class TCPRelay: Sendable {
     /// Number of open streams.
     public var streamCount: Int { streams.withLock { $0.count } }
 
-    /// The agent asks for a connection from `source` (the app) to `destination`.
-    public func open(stream: StreamID, source: Endpoint, destination: Endpoint, window: UInt32) async {
+    /// The agent asks for a connection from `source` (the app) to `destination`; the outcome
+    /// of the `connect()` goes back as `tcpOpenResult` when it is known (a connect may take
+    /// minutes: nothing waits for it).
+    public func open(stream: StreamID, source: Endpoint, destination: Endpoint, window: UInt32) {
         if let reason = policy.refusal(for: destination.address) {
             monitor.failed(.tcp, source: source.description, destination: destination.description, reason: "blocked: \(reason)")
             sink.send(.tcpOpenResult(stream: stream, result: .adminProhibited))
@@ -74,32 +80,45 @@ public final class TCPRelay: Sendable {
             sink.send(.tcpOpenResult(stream: stream, result: .refused))
             return
         }
+        let remote: SocketAddress
         do {
-            let remote = try SocketAddress(ipAddress: destination.address.description, port: Int(destination.port))
-            let channel = try await ClientBootstrap(group: group)
-                .connectTimeout(connectTimeout)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .channelOption(.autoRead, value: false)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
-                }
-                .connect(to: remote)
-                .get()
-            let local = channel.localAddress.flatMap { address in
-                address.ipAddress.flatMap(IPAddress.init).map { Endpoint($0, port: UInt16(address.port ?? 0)) }
-            } ?? Endpoint(destination.address, port: 0)
-            logger.debug("tcp \(source) → \(destination) connected from \(local)")
-            monitor.changed(flow, to: .open)
-            sink.send(.tcpOpenResult(stream: stream, result: .connected(local: local, window: Self.receiveWindow)))
-            handler.start()
+            remote = try SocketAddress(ipAddress: destination.address.description, port: Int(destination.port))
         } catch {
-            let result = Self.openResult(for: error)
-            logger.debug("tcp \(source) → \(destination): \(error) → \(result)")
-            forget(stream)
-            monitor.ended(flow, as: .failed(Self.shortText(for: result)))
-            sink.send(.tcpOpenResult(stream: stream, result: result))
+            openFailed(stream: stream, source: source, destination: destination, flow: flow, error: error)
+            return
         }
+        ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: Self.readSize)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .connect(to: remote)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    let local = channel.localAddress.flatMap { address in
+                        address.ipAddress.flatMap(IPAddress.init).map { Endpoint($0, port: UInt16(address.port ?? 0)) }
+                    } ?? Endpoint(destination.address, port: 0)
+                    self.logger.debug("tcp \(source) → \(destination) connected from \(local)")
+                    self.monitor.changed(flow, to: .open)
+                    self.sink.send(.tcpOpenResult(stream: stream, result: .connected(local: local, window: Self.receiveWindow)))
+                    handler.start()
+                case .failure(let error):
+                    self.openFailed(stream: stream, source: source, destination: destination, flow: flow, error: error)
+                }
+            }
+    }
+
+    private func openFailed(stream: StreamID, source: Endpoint, destination: Endpoint, flow: ActivityMonitor.FlowID, error: any Error) {
+        let result = Self.openResult(for: error)
+        logger.debug("tcp \(source) → \(destination): \(error) → \(result)")
+        forget(stream)
+        monitor.ended(flow, as: .failed(Self.shortText(for: result)))
+        sink.send(.tcpOpenResult(stream: stream, result: result))
     }
 
     /// A frame about an existing stream.

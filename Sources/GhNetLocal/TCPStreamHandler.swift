@@ -1,3 +1,4 @@
+import GhNetCore
 import GhNetWire
 import NIOCore
 import NIOPosix
@@ -12,7 +13,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     private let stream: StreamID
-    private let sink: any FlowSink
+    private let sink: any FrameSink
     /// This stream's NAT record.
     private let flow: ActivityMonitor.FlowID
     private weak var relay: TCPRelay?
@@ -34,7 +35,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     /// The socket is closed; the handler lingers only to pass on what it read.
     private var socketClosed = false
 
-    init(stream: StreamID, sink: any FlowSink, initialWindow: UInt32, relay: TCPRelay, flow: ActivityMonitor.FlowID) {
+    init(stream: StreamID, sink: any FrameSink, initialWindow: UInt32, relay: TCPRelay, flow: ActivityMonitor.FlowID) {
         self.stream = stream
         self.sink = sink
         self.flow = flow

@@ -14,8 +14,8 @@ import SystemPackage
 /// The child stays in our process group and keeps the controlling terminal, so ssh can ask for a
 /// host-key confirmation or a passphrase on /dev/tty before anything full-screen starts.
 public final class TransportProcess: Sendable {
-    /// Bytes to and from the remote program's stdin/stdout.
-    public let stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    /// Bytes to and from the remote program's stdin/stdout, on one event loop.
+    public let link: FrameLink
     /// The last lines the child wrote on stderr.
     public let stderrTail: LineTail
     /// Process id of the child.
@@ -31,8 +31,9 @@ public final class TransportProcess: Sendable {
         public var description: String { "cannot run \(program): \(reason)" }
     }
 
-    /// Starts `argv` with pipes for stdin, stdout and stderr.
-    public static func launch(argv: [String], group: any EventLoopGroup, logger: Logger) async throws -> TransportProcess {
+    /// Starts `argv` with pipes for stdin, stdout and stderr; the link to its stdin/stdout runs
+    /// on `loop`.
+    public static func launch(argv: [String], loop: any EventLoop, logger: Logger) async throws -> TransportProcess {
         precondition(!argv.isEmpty)
         let stdinPipe = try Pipe.make(), stdoutPipe = try Pipe.make(), stderrPipe = try Pipe.make()
         let tail = LineTail(capacity: 20)
@@ -59,27 +60,23 @@ public final class TransportProcess: Sendable {
             throw LaunchFailed(program: argv[0], reason: "\(error)")
         }
         let remoteLogger = Logger(label: "remote")
-        let stderrClosed = try await NIOPipeBootstrap(group: group).takingOwnershipOfDescriptor(input: stderrPipe.read) { channel in
+        let stderrClosed = try await NIOPipeBootstrap(group: loop).takingOwnershipOfDescriptor(input: stderrPipe.read) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(StderrLineHandler(tail: tail, logger: remoteLogger))
                 return channel.closeFuture
             }
         }
-        let stdio = try await NIOPipeBootstrap(group: group)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.recvAllocator, value: StreamReadSize.allocator)
+        let link = try await FrameLink.configure(NIOPipeBootstrap(group: loop))
             .takingOwnershipOfDescriptors(input: stdoutPipe.read, output: stdinPipe.write) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+                channel.eventLoop.makeCompletedFuture { try FrameLink.install(on: channel) }
             }
         logger.debug("transport started", metadata: ["pid": "\(pid)", "command": "\(argv.map(ShellWords.quote).joined(separator: " "))"])
-        return TransportProcess(stdio: stdio, stderrTail: tail, pid: pid, exit: exit, stderrClosed: stderrClosed)
+        return TransportProcess(link: link, stderrTail: tail, pid: pid, exit: exit, stderrClosed: stderrClosed)
     }
 
-    private init(stdio: NIOAsyncChannel<ByteBuffer, ByteBuffer>, stderrTail: LineTail, pid: pid_t, exit: Task<TerminationStatus, any Error>,
+    private init(link: FrameLink, stderrTail: LineTail, pid: pid_t, exit: Task<TerminationStatus, any Error>,
                  stderrClosed: EventLoopFuture<Void>) {
-        self.stdio = stdio
+        self.link = link
         self.stderrClosed = stderrClosed
         self.stderrTail = stderrTail
         self.pid = pid
