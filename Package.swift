@@ -50,6 +50,7 @@ let package = Package(
                 "CGhNetTun",
                 "GhNetAddress",
                 "GhNetNetlink",
+                "GhNetPackets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -165,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "GhNetLinuxTests",
             dependencies: [
-                "GhNetLinux", "GhNetNetlink", "GhNetAddress",
+                "GhNetLinux", "GhNetNetlink", "GhNetAddress", "GhNetPackets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -42,7 +42,7 @@ final class AgentBridge: Sendable {
         let tun: TunDevice
         do {
             tun = try TunDevice.create(mtu: tunMTU, addresses: tunAddresses.compactMap { InterfaceAddress($0.network, prefixLength: $0.length) },
-                                       netlink: netlink)
+                                       netlink: netlink, checksumOffload: true)
         } catch {
             netlink.close()
             throw error
@@ -62,8 +62,9 @@ final class AgentBridge: Sendable {
             bridge.shutdown()
             throw error
         }
-        let endpoints = TCPEndpoints(loop: loop, sink: session, mtu: tunMTU, logger: Logger(label: "agent.tcp")) { head, tail in
-            if case .written = tail.isEmpty ? tun.write(head) : tun.write(head, tail) { return true }
+        let endpoints = TCPEndpoints(loop: loop, sink: session, mtu: tunMTU, offloadChecksums: tun.checksumOffload,
+                                     logger: Logger(label: "agent.tcp")) { head, tail, header in
+            if case .written = tun.write(head, tail, header: header) { return true }
             return false
         }
         bridge.tcp.withLock { $0 = endpoints }
@@ -82,9 +83,13 @@ final class AgentBridge: Sendable {
         self.logger = logger
     }
 
-    /// One packet the codespace's kernel routed into the TUN.
-    func packetFromCodespace(_ packet: ByteBuffer) {
-        switch translator.inbound(packet) {
+    /// Whether packets read from the TUN start with a ``VirtioNetHeader``.
+    var readsDeviceHeaders: Bool { tun.checksumOffload }
+
+    /// One packet the codespace's kernel routed into the TUN; `checksumTrusted` when the
+    /// kernel vouched for its transport checksum.
+    func packetFromCodespace(_ packet: ByteBuffer, checksumTrusted: Bool) {
+        switch translator.inbound(packet, checksumTrusted: checksumTrusted) {
         case .forward(let frame):
             if !sink.send(frame) { count("link congested") }
         case .answer(let reply):
@@ -148,7 +153,8 @@ final class AgentBridge: Sendable {
         }
     }
 
-    private func count(_ reason: String) {
+    /// Counts a dropped packet under `reason` (logged at debug level when the bridge ends).
+    func count(_ reason: String) {
         drops.withLock { $0[reason, default: 0] += 1 }
     }
 

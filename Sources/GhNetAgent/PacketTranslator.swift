@@ -39,8 +39,10 @@ public struct PacketTranslator: Sendable {
 
     public init() {}
 
-    /// Decides what to do with `packet` (one whole IP packet from the TUN).
-    public func inbound(_ packet: ByteBuffer) -> Inbound {
+    /// Decides what to do with `packet` (one whole IP packet from the TUN). `checksumTrusted`:
+    /// the kernel vouched for its TCP or UDP checksum (``VirtioNetHeader/checksumTrusted``), so
+    /// it is not checked again.
+    public func inbound(_ packet: ByteBuffer, checksumTrusted: Bool = false) -> Inbound {
         packet.withUnsafeReadableBytes { bytes -> Inbound in
             let ip: IPPacket
             switch Result(catching: { () throws(PacketError) in try IPPacket.parse(bytes) }) {
@@ -52,8 +54,8 @@ public struct PacketTranslator: Sendable {
             switch ip.transportProtocol {
             case .tcp:
                 guard let view = try? TCPSegmentView(transport) else { return .drop(.malformed(.truncated)) }
-                // parse checks the checksum (a bad one is dropped as .badChecksum).
-                switch Result(catching: { () throws(PacketError) in try TCPSegmentHeader.parse(view, addresses: ip.addresses) }) {
+                // parse checks the checksum unless trusted (a bad one is dropped as .badChecksum).
+                switch Result(catching: { () throws(PacketError) in try TCPSegmentHeader.parse(view, addresses: ip.addresses, checksumTrusted: checksumTrusted) }) {
                 case .failure(let error):
                     return .drop(.malformed(error))
                 case .success(let header):
@@ -62,7 +64,7 @@ public struct PacketTranslator: Sendable {
                 }
             case .udp:
                 guard let view = try? UDPDatagramView(transport) else { return .drop(.malformed(.truncated)) }
-                guard view.checksumVerifies(addresses: ip.addresses) else { return .drop(.malformed(.badChecksum)) }
+                guard checksumTrusted || view.checksumVerifies(addresses: ip.addresses) else { return .drop(.malformed(.badChecksum)) }
                 let payload = packet.getSlice(at: start + view.payloadRange.lowerBound, length: view.payloadRange.count) ?? ByteBuffer()
                 return .forward(.udpDatagram(source: Endpoint(ip.source, port: view.sourcePort),
                                              destination: Endpoint(ip.destination, port: view.destinationPort),

@@ -36,8 +36,11 @@ final class TCPEndpoints: @unchecked Sendable {
     let loop: any EventLoop
     private let sink: any FrameSink
     /// Writes one packet into the TUN: its first bytes, then the rest (empty, or a payload that
-    /// stays in the send buffer: one gathering write, no copy).
-    private let writePacket: @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool
+    /// stays in the send buffer: one gathering write, no copy), with the device header that says
+    /// whether the kernel completes the TCP checksum.
+    private let writePacket: @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer, VirtioNetHeader) -> Bool
+    /// Segments leave their checksum to the TUN device (``TunDevice/checksumOffload``).
+    private let offloadChecksums: Bool
     private let logger: Logger
     private let configuration: TCPConfiguration
     private let maximumConnections: Int
@@ -48,8 +51,8 @@ final class TCPEndpoints: @unchecked Sendable {
     /// Room for the largest IPv6 + TCP headers (40 + 60 bytes).
     private var packet = [UInt8](repeating: 0, count: 128)
 
-    init(loop: any EventLoop, sink: any FrameSink, mtu: Int, logger: Logger, maximumConnections: Int = 16_384,
-         writePacket: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
+    init(loop: any EventLoop, sink: any FrameSink, mtu: Int, offloadChecksums: Bool, logger: Logger, maximumConnections: Int = 16_384,
+         writePacket: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer, VirtioNetHeader) -> Bool) {
         var configuration = TCPConfiguration()
         configuration.mtu = mtu
         self.loop = loop
@@ -58,6 +61,7 @@ final class TCPEndpoints: @unchecked Sendable {
         self.logger = logger
         self.maximumConnections = maximumConnections
         self.writePacket = writePacket
+        self.offloadChecksums = offloadChecksums
     }
 
     /// Number of connections held.
@@ -188,7 +192,7 @@ final class TCPEndpoints: @unchecked Sendable {
             case .unreachable(let reason, let quoting):
                 if let original = try? PacketBuilder.tcp(addresses: flow.addresses, header: quoting),
                    let error = original.withUnsafeBytes({ try? PacketBuilder.destinationUnreachable(reason, quoting: $0) }) {
-                    _ = error.withUnsafeBytes { writePacket($0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+                    _ = error.withUnsafeBytes { writePacket($0, UnsafeRawBufferPointer(start: nil, count: 0), .plain) }
                 }
             case .closed(let reason):
                 closed = reason
@@ -217,10 +221,14 @@ final class TCPEndpoints: @unchecked Sendable {
     /// where it is (the connection's send buffer or the segment that arrived).
     private func emit(header: TCPSegmentHeader, addresses: IPAddressPair, payload: UnsafeRawBufferPointer) {
         let written = packet.withUnsafeMutableBytes { buffer -> Int? in
-            try? PacketBuilder.writeTCPHeaders(addresses: addresses, header: header, payload: payload, into: buffer)
+            try? PacketBuilder.writeTCPHeaders(addresses: addresses, header: header, payload: payload,
+                                               offloadingChecksum: offloadChecksums, into: buffer)
         }
         guard let written else { return }
-        _ = packet.withUnsafeBytes { writePacket(UnsafeRawBufferPointer(rebasing: $0[0..<written]), payload) }
+        let device: VirtioNetHeader = offloadChecksums
+            ? .partialChecksum(transportOffset: IPHeader.length(of: addresses.family), fieldOffset: TCPSegmentHeader.checksumFieldOffset)
+            : .plain
+        _ = packet.withUnsafeBytes { writePacket(UnsafeRawBufferPointer(rebasing: $0[0..<written]), payload, device) }
     }
 
     private func armTimer(_ entry: Entry, flow: TCPFlowKey) {

@@ -1,4 +1,5 @@
 import GhNetCore
+import GhNetPackets
 import Logging
 import NIOCore
 
@@ -13,16 +14,30 @@ final class TunPacketHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let packet = unwrapInboundIn(data)
+        var packet = unwrapInboundIn(data)
+        var checksumTrusted = false
+        if bridge.readsDeviceHeaders {
+            guard let header = packet.withUnsafeReadableBytes({ VirtioNetHeader.parse($0) }) else {
+                bridge.count("read shorter than a device header")
+                return
+            }
+            // Segmentation offload is never switched on, so a super-packet is not expected.
+            guard !header.isSegmented else {
+                bridge.count("segmentation-offload packet")
+                return
+            }
+            packet.moveReaderIndex(forwardBy: VirtioNetHeader.length)
+            checksumTrusted = header.checksumTrusted
+        }
         // Each read lands in an MTU-sized (64 KiB) buffer. Frames keep slices of the packet
         // until they are written, so a small packet is copied out first: a 100-byte datagram
         // must not hold 64 KiB while it waits to be written to the link.
         if packet.readableBytes < 16 * 1024 {
             var compact = context.channel.allocator.buffer(capacity: packet.readableBytes)
             compact.writeImmutableBuffer(packet)
-            bridge.packetFromCodespace(compact)
+            bridge.packetFromCodespace(compact, checksumTrusted: checksumTrusted)
         } else {
-            bridge.packetFromCodespace(packet)
+            bridge.packetFromCodespace(packet, checksumTrusted: checksumTrusted)
         }
     }
 

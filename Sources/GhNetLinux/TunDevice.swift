@@ -1,6 +1,7 @@
 import CGhNetTun
 import GhNetAddress
 import GhNetNetlink
+import GhNetPackets
 import Glibc
 import NIOCore
 import NIOPosix
@@ -36,6 +37,11 @@ public final class TunDevice: Sendable {
     public let mtu: Int
     /// The addresses given to the device.
     public let addresses: [InterfaceAddress]
+    /// Checksum offload is on: every packet read starts with a ``VirtioNetHeader`` (and TCP and
+    /// UDP packets the kernel sends may carry only a partial checksum, which it vouches for),
+    /// and every packet written gets one, so a written packet may leave its checksum to the
+    /// kernel, which then skips it for local delivery.
+    public let checksumOffload: Bool
 
     private struct WriteSide {
         var descriptor: Int32
@@ -54,18 +60,25 @@ public final class TunDevice: Sendable {
 
     /// Creates the device `<namePrefix>N` (the first free N), sets its MTU, brings it up and
     /// adds `addresses` (IPv6 ones without duplicate address detection, usable at once).
-    /// `netlink` must be in the calling thread's network namespace. On failure nothing is
-    /// left behind.
+    /// `netlink` must be in the calling thread's network namespace. With `checksumOffload` the
+    /// device is set up for ``checksumOffload``. On failure nothing is left behind.
     public static func create(namePrefix: String = defaultNamePrefix, mtu: Int = defaultMTU,
-                              addresses: [InterfaceAddress], netlink: Netlink) throws(TunError) -> TunDevice {
+                              addresses: [InterfaceAddress], netlink: Netlink, checksumOffload: Bool = false) throws(TunError) -> TunDevice {
         let descriptor = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
         guard descriptor >= 0 else { throw .system(action: "opening /dev/net/tun", errno: errno) }
         var actual = [CChar](repeating: 0, count: nameCapacity)
-        let flags = Int32(CGHNET_IFF_TUN | CGHNET_IFF_NO_PI)
+        let flags = Int32(CGHNET_IFF_TUN | CGHNET_IFF_NO_PI) | (checksumOffload ? Int32(CGHNET_IFF_VNET_HDR) : 0)
         guard cghnet_tun_set_iff(descriptor, namePrefix + "%d", flags, &actual, actual.count) == 0 else {
             let code = errno
             Glibc.close(descriptor)
             throw .system(action: "creating TUN device \(namePrefix)N", errno: code)
+        }
+        // The default header size (10 bytes) is VirtioNetHeader's; the offload lets the kernel
+        // send TCP and UDP with partial checksums.
+        if checksumOffload && cghnet_tun_set_offload(descriptor, UInt32(CGHNET_TUN_F_CSUM)) != 0 {
+            let code = errno
+            Glibc.close(descriptor)
+            throw .system(action: "enabling checksum offload on \(namePrefix)N", errno: code)
         }
         let name = String(decoding: actual.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let index: Int32
@@ -75,7 +88,8 @@ public final class TunDevice: Sendable {
             Glibc.close(descriptor)
             throw .configuration(error)
         }
-        let device = TunDevice(name: name, interfaceIndex: index, mtu: mtu, addresses: addresses, descriptor: descriptor)
+        let device = TunDevice(name: name, interfaceIndex: index, mtu: mtu, addresses: addresses, checksumOffload: checksumOffload,
+                               descriptor: descriptor)
         do {
             try device.configure(netlink: netlink)
         } catch {
@@ -85,11 +99,12 @@ public final class TunDevice: Sendable {
         return device
     }
 
-    private init(name: String, interfaceIndex: Int32, mtu: Int, addresses: [InterfaceAddress], descriptor: Int32) {
+    private init(name: String, interfaceIndex: Int32, mtu: Int, addresses: [InterfaceAddress], checksumOffload: Bool, descriptor: Int32) {
         self.name = name
         self.interfaceIndex = interfaceIndex
         self.mtu = mtu
         self.addresses = addresses
+        self.checksumOffload = checksumOffload
         writeSide = Mutex(WriteSide(descriptor: descriptor))
     }
 
@@ -149,7 +164,7 @@ public final class TunDevice: Sendable {
     // MARK: Reading
 
     /// Starts a SwiftNIO channel reading the device: each `channelRead` carries a `ByteBuffer`
-    /// holding exactly one IP packet. `channelInitializer` sets up the pipeline. Call once.
+    /// holding exactly one IP packet (after its ``VirtioNetHeader`` with ``checksumOffload``). `channelInitializer` sets up the pipeline. Call once.
     /// The channel reads a duplicate of the device's descriptor; closing only the channel leaves
     /// the device in place, ``close()`` closes both.
     public func startReading(on group: any EventLoopGroup,
@@ -191,23 +206,28 @@ public final class TunDevice: Sendable {
 
     // MARK: Writing
 
-    /// Writes one IP packet with one `write(2)`, so packets are never merged and a packet the
-    /// kernel refuses costs only itself. Thread-safe; never blocks on a full queue (the packet
-    /// is dropped instead, see ``TunWriteResult/wouldBlock``).
+    /// Writes one IP packet, all its checksums computed, with one `write(2)` (or `writev(2)`
+    /// behind its ``VirtioNetHeader``), so packets are never merged and a packet the kernel
+    /// refuses costs only itself. Thread-safe; never blocks on a full queue (the packet is
+    /// dropped instead, see ``TunWriteResult/wouldBlock``).
     @discardableResult
     public func write(_ packet: UnsafeRawBufferPointer) -> TunWriteResult {
-        writeSide.withLock { side in
-            let result = Self.write(packet, to: side.descriptor)
-            side.statistics.count(result)
-            return result
-        }
+        write(packet, UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// Writes `head` followed by `tail` as one IP packet, with one `writev(2)`: a packet's headers
-    /// built apart from a payload that stays where it is. Results as for ``write(_:)-(UnsafeRawBufferPointer)``.
-    public func write(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) -> TunWriteResult {
-        writeSide.withLock { side in
-            let result = Self.write(head, tail, to: side.descriptor)
+    /// built apart from a payload that stays where it is. `header` (with ``checksumOffload``
+    /// only) may leave the transport checksum to the kernel. Results as for
+    /// ``write(_:)-(UnsafeRawBufferPointer)``.
+    @discardableResult
+    public func write(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer, header: VirtioNetHeader = .plain) -> TunWriteResult {
+        precondition(checksumOffload || header == .plain, "a partial checksum needs checksum offload")
+        return writeSide.withLock { side in
+            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+            // Nothing is no packet: refused, as the kernel refuses a write too short for an IP header.
+            let result: TunWriteResult = head.count + tail.count == 0 ? .rejected(errno: EINVAL) : checksumOffload
+                ? header.withUnsafeBytes { Self.write($0, head, tail, to: side.descriptor) }
+                : Self.write(none, head, tail, to: side.descriptor)
             side.statistics.count(result)
             return result
         }
@@ -224,36 +244,33 @@ public final class TunDevice: Sendable {
         writeSide.withLock { $0.statistics }
     }
 
-    private static func write(_ packet: UnsafeRawBufferPointer, to descriptor: Int32) -> TunWriteResult {
+    /// One `writev(2)` of the non-empty parts, in order (no allocation: three iovecs on the stack).
+    private static func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
+                              to descriptor: Int32) -> TunWriteResult {
         guard descriptor >= 0 else { return .closed }
-        for _ in 0..<16 {
-            let written = Glibc.write(descriptor, packet.baseAddress, packet.count)
-            if written == packet.count { return .written }
-            guard written < 0 else { return .rejected(errno: EIO) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case let code: return .rejected(errno: code)
+        return withUnsafeTemporaryAllocation(of: iovec.self, capacity: 3) { vectors in
+            var count = 0
+            func add(_ part: UnsafeRawBufferPointer) {
+                guard part.count > 0 else { return }
+                vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress), iov_len: part.count)
+                count += 1
             }
-        }
-        return .rejected(errno: EINTR)
-    }
-
-    private static func write(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer, to descriptor: Int32) -> TunWriteResult {
-        guard descriptor >= 0 else { return .closed }
-        var parts = [iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
-                     iovec(iov_base: UnsafeMutableRawPointer(mutating: tail.baseAddress), iov_len: tail.count)]
-        for _ in 0..<16 {
-            let written = writev(descriptor, &parts, 2)
-            if written == head.count + tail.count { return .written }
-            guard written < 0 else { return .rejected(errno: EIO) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case let code: return .rejected(errno: code)
+            add(first)
+            add(second)
+            add(third)
+            let total = first.count + second.count + third.count
+            for _ in 0..<16 {
+                let written = writev(descriptor, vectors.baseAddress, Int32(count))
+                if written == total { return .written }
+                guard written < 0 else { return .rejected(errno: EIO) }
+                switch errno {
+                case EINTR: continue
+                case EAGAIN, EWOULDBLOCK: return .wouldBlock
+                case let code: return .rejected(errno: code)
+                }
             }
+            return .rejected(errno: EINTR)
         }
-        return .rejected(errno: EINTR)
     }
 
     // MARK: Closing

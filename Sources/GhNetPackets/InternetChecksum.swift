@@ -62,6 +62,10 @@ public struct InternetChecksum: Sendable {
     /// The checksum to store in the header's checksum field (computed with that field zero).
     public var checksum: UInt16 { ~Self.fold(sum) }
 
+    /// The folded sum, not complemented: what a device that offloads checksums expects in the
+    /// field when only the pseudo-header was added (it adds the rest and complements).
+    public var partialChecksum: UInt16 { Self.fold(sum) }
+
     /// True when the data added already included a correct checksum field.
     public var verifies: Bool { checksum == 0 }
 

@@ -29,16 +29,18 @@ public enum PacketBuilder {
 
     /// Writes the IP and TCP headers of a packet whose TCP payload is `payload`, without the
     /// payload itself (for a gathering write of headers and payload); returns the headers' length.
+    /// `offloadingChecksum` leaves the TCP checksum to the TUN device (see ``VirtioNetHeader``).
     @discardableResult
     public static func writeTCPHeaders(
         addresses: IPAddressPair, header: TCPSegmentHeader, payload: UnsafeRawBufferPointer,
-        hopLimit: UInt8 = defaultHopLimit, into buffer: UnsafeMutableRawBufferPointer
+        hopLimit: UInt8 = defaultHopLimit, offloadingChecksum: Bool = false, into buffer: UnsafeMutableRawBufferPointer
     ) throws(PacketBuildError) -> Int {
         let maximum = addresses.family == .v4 ? IPv4Header.maximumPayloadLength : IPv6Header.maximumPayloadLength
         guard header.length + payload.count <= maximum else { throw .payloadTooLarge }
         let ipLength = IPHeader.length(of: addresses.family)
         try buffer.requireCapacity(ipLength + header.length)
-        let tcpLength = try header.emitHeader(payload: payload, addresses: addresses, into: buffer.slice(ipLength..<(ipLength + header.length)))
+        let tcpLength = try header.emitHeader(payload: payload, addresses: addresses, into: buffer.slice(ipLength..<(ipLength + header.length)),
+                                              offloadingChecksum: offloadingChecksum)
         try IPHeader(addresses: addresses, protocol: .tcp, payloadLength: tcpLength + payload.count, hopLimit: hopLimit).emit(into: buffer)
         return ipLength + tcpLength
     }

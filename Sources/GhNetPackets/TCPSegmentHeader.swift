@@ -37,10 +37,11 @@ public struct TCPSegmentHeader: Hashable, Sendable {
     /// Header length in bytes as emitted: 20 plus the options.
     public var length: Int { TCPSegmentView.minimumHeaderLength + options.encodedLength }
 
-    /// Reads a checked view; the checksum must verify against `addresses` and the options must
-    /// be well formed.
-    public static func parse(_ view: TCPSegmentView, addresses: IPAddressPair) throws(PacketError) -> TCPSegmentHeader {
-        guard view.checksumVerifies(addresses: addresses) else { throw .badChecksum }
+    /// Reads a checked view; the checksum must verify against `addresses` (unless
+    /// `checksumTrusted`: the kernel vouched for it, see ``VirtioNetHeader/checksumTrusted``)
+    /// and the options must be well formed.
+    public static func parse(_ view: TCPSegmentView, addresses: IPAddressPair, checksumTrusted: Bool = false) throws(PacketError) -> TCPSegmentHeader {
+        guard checksumTrusted || view.checksumVerifies(addresses: addresses) else { throw .badChecksum }
         return TCPSegmentHeader(
             sourcePort: view.sourcePort, destinationPort: view.destinationPort,
             sequenceNumber: view.sequenceNumber, acknowledgmentNumber: view.acknowledgmentNumber,
@@ -62,15 +63,22 @@ public struct TCPSegmentHeader: Hashable, Sendable {
 
     /// Writes only the header (with options) at the start of `buffer`, its checksum covering
     /// `payload` as if it followed; returns the header length. For a gathering write that sends
-    /// the payload from where it already is.
+    /// the payload from where it already is. With `offloadingChecksum` the field holds only the
+    /// pseudo-header sum, for a device that completes it (``VirtioNetHeader/partialChecksum(transportOffset:fieldOffset:)``),
+    /// and the payload is not read.
     public func emitHeader(
-        payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer
+        payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer,
+        offloadingChecksum: Bool = false
     ) throws(PacketBuildError) -> Int {
-        try emitHeader(payload: payload, addresses: addresses, into: buffer, room: length)
+        try emitHeader(payload: payload, addresses: addresses, into: buffer, room: length, offloadingChecksum: offloadingChecksum)
     }
 
+    /// Where the checksum field sits in a TCP header.
+    public static let checksumFieldOffset = 16
+
     private func emitHeader(
-        payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer, room: Int
+        payload: UnsafeRawBufferPointer, addresses: IPAddressPair, into buffer: UnsafeMutableRawBufferPointer, room: Int,
+        offloadingChecksum: Bool = false
     ) throws(PacketBuildError) -> Int {
         let headerLength = length
         guard payload.count <= Int(UInt16.max) - headerLength else { throw .payloadTooLarge }
@@ -85,9 +93,13 @@ public struct TCPSegmentHeader: Hashable, Sendable {
         buffer.store(urgentPointer, at: 18)
         options.emit(into: buffer.slice(TCPSegmentView.minimumHeaderLength..<headerLength))
         var sum = InternetChecksum(pseudoHeader: PseudoHeader(addresses: addresses, protocol: .tcp, length: headerLength + payload.count))
+        if offloadingChecksum {
+            buffer.store(sum.partialChecksum, at: Self.checksumFieldOffset)
+            return headerLength
+        }
         sum.add(UnsafeRawBufferPointer(buffer.slice(0..<headerLength)))
         sum.add(payload)
-        buffer.store(sum.checksum, at: 16)
+        buffer.store(sum.checksum, at: Self.checksumFieldOffset)
         return headerLength
     }
 }

@@ -39,6 +39,15 @@ import Testing
         #expect(translator.inbound(ByteBuffer(bytes: [0x45, 0, 0])) == .drop(.malformed(.truncated)))
     }
 
+    @Test func aChecksumTheKernelVouchesForIsNotChecked() throws {
+        // With checksum offload the kernel sends only a partial sum (here: a wrong one) and flags it.
+        var packet = try udpPacket(app4, corp4, [1, 2, 3])
+        packet.setInteger(UInt16(0x1234), at: packet.readerIndex + 20 + 6)
+        #expect(translator.inbound(packet) == .drop(.malformed(.badChecksum)))
+        #expect(translator.inbound(packet, checksumTrusted: true)
+            == .forward(.udpDatagram(source: app4, destination: corp4, payload: ByteBuffer(bytes: [1, 2, 3]))))
+    }
+
     @Test func forwardsEchoRequestsAndIgnoresOtherICMP() throws {
         let payload = [UInt8](repeating: 0xAB, count: 56)
         for (from, to) in [(app4.address, corp4.address), (app6.address, corp6.address)] {

@@ -1,6 +1,7 @@
 import GhNetAddress
 import GhNetLinux
 import GhNetNetlink
+import GhNetPackets
 import Glibc
 import Testing
 
@@ -91,6 +92,58 @@ struct TunDeviceTests {
             expected.written = 1
             expected.rejected = 2
             #expect(setup.tun.writeStatistics == expected)
+            await setup.close()
+        }
+    }
+
+    @Test("with checksum offload the kernel hands out UDP with a partial checksum it vouches for")
+    func offloadReadsPartialChecksums() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace, checksumOffload: true)
+            #expect(setup.tun.checksumOffload)
+            _ = setup.installRoutes()
+            let payload = Array("offloaded".utf8)
+            try await namespace.run { try UDPSender.send(payload, to: TunSetup.peer4, port: 5353) }
+            let matches: (ReceivedPacket) -> Bool = { $0.destination == TunSetup.peer4 && $0.transport == 17 && Array($0.payload.dropFirst(8)) == payload }
+            let packet = try #require(try await setup.packets.waitForPacket(matching: matches))
+            let header = try #require(setup.packets.header(ofPacketMatching: matches).flatMap { $0.withUnsafeBytes { VirtioNetHeader.parse($0) } })
+            #expect(header.flags & VirtioNetHeader.needsChecksum != 0 && header.checksumTrusted && !header.isSegmented)
+            #expect(header.checksumStart == 20 && header.checksumOffset == 6)
+            // The field holds the pseudo-header sum only: completing it over the datagram verifies.
+            let udp = packet.payload
+            let pseudo = packet.source.bytes + packet.destination.bytes + [0, 17] + TestPacket.bigEndian(UInt16(udp.count))
+            let partial = UInt16(udp[6]) << 8 | UInt16(udp[7])
+            #expect(partial == ~TestPacket.checksum(pseudo))
+            // The device's completion: the sum from the transport header on, field included.
+            var completed = udp
+            completed.replaceSubrange(6..<8, with: TestPacket.bigEndian(TestPacket.checksum(udp)))
+            #expect(TestPacket.checksum(pseudo + completed) == 0)
+            await setup.close()
+        }
+    }
+
+    @Test("with checksum offload a packet written with a partial checksum is delivered; without the header's flag it is dropped")
+    func offloadWritesPartialChecksums() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace, checksumOffload: true)
+            _ = setup.installRoutes()
+            let receiver = try await namespace.run { try UDPReceiver(address: TunSetup.address4.address, port: 6000) }
+            func datagram(_ text: String) -> [UInt8] {
+                let payload = Array(text.utf8)
+                let length = UInt16(8 + payload.count)
+                let pseudo = TunSetup.peer4.bytes + TunSetup.address4.address.bytes + [0, 17] + TestPacket.bigEndian(length)
+                // Source port 7000, destination 6000, the pseudo-header sum as a NIC would expect it.
+                let udp = TestPacket.bigEndian(7000) + TestPacket.bigEndian(6000) + TestPacket.bigEndian(length)
+                    + TestPacket.bigEndian(~TestPacket.checksum(pseudo)) + payload
+                return TestPacket.ipv4(from: TunSetup.peer4, to: TunSetup.address4.address, protocol: 17, payload: udp)
+            }
+            let partial = VirtioNetHeader.partialChecksum(transportOffset: 20, fieldOffset: 6)
+            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+            #expect(datagram("completed by the kernel").withUnsafeBytes { setup.tun.write($0, none, header: partial) } == .written)
+            #expect(try await namespace.run { receiver.receive(within: 2000) } == Array("completed by the kernel".utf8))
+            // The same bytes as a plain packet carry a wrong checksum: the kernel drops them.
+            #expect(datagram("dropped").withUnsafeBytes { setup.tun.write($0) } == .written)
+            #expect(try await namespace.run { receiver.receive(within: 300) } == nil)
             await setup.close()
         }
     }

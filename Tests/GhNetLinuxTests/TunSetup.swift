@@ -1,6 +1,7 @@
 import GhNetAddress
 import GhNetLinux
 import GhNetNetlink
+import GhNetPackets
 import NIOCore
 import NIOPosix
 
@@ -20,10 +21,12 @@ struct TunSetup: Sendable {
     let channel: any Channel
 
     /// Creates the netlink client and the device in `namespace` and starts reading it.
-    static func make(in namespace: NetworkNamespace) async throws -> TunSetup {
+    static func make(in namespace: NetworkNamespace, checksumOffload: Bool = false) async throws -> TunSetup {
         let netlink = try await namespace.run { try Netlink() }
-        let tun = try await namespace.run { try TunDevice.create(addresses: [address4, address6], netlink: netlink) }
-        let packets = PacketCollector()
+        let tun = try await namespace.run {
+            try TunDevice.create(addresses: [address4, address6], netlink: netlink, checksumOffload: checksumOffload)
+        }
+        let packets = PacketCollector(headerLength: checksumOffload ? VirtioNetHeader.length : 0)
         let channel = try await tun.startReading(on: MultiThreadedEventLoopGroup.singleton) { channel in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(packets.makeHandler()) }
         }
