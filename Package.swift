@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "GhNetNetlink", dependencies: ["GhNetAddress"]),
         // C: what Swift cannot call directly (the variadic ioctl for TUNSETIFF and friends).
         .target(name: "CGhNetTun"),
+        // C: glibc's mallopt (its header is not in Swift's Glibc module).
+        .target(name: "CGhNetHeap"),
         // I/O on Linux for the agent: the TUN device and route/address changes over netlink.
         .target(
             name: "GhNetLinux",
@@ -59,6 +61,7 @@ let package = Package(
         .target(
             name: "GhNetCore",
             dependencies: [
+                "CGhNetHeap",
                 "GhNetWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

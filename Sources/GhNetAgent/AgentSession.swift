@@ -28,6 +28,7 @@ public final class AgentSession: Sendable {
         resolvConf.recoverAfterCrash(logger: logger)
         let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
         let stop = StopSignals()
+        HeapTuning.applyForBulkTransfers()
         // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
         PipeCapacity.enlarge(STDIN_FILENO)
         PipeCapacity.enlarge(STDOUT_FILENO)

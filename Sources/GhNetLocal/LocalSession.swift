@@ -69,6 +69,7 @@ public final class LocalSession: Sendable {
         } catch {
             throw LocalSessionError.cannotReadOwnExecutable("\(error)")
         }
+        HeapTuning.applyForBulkTransfers()
         let target = options.target
         let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"])
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
