@@ -12,7 +12,11 @@ import NIOCore
 ///
 /// Everything runs on one event loop (the TUN channel's); other threads hand frames over with
 /// ``frame(_:)``. Bound: at most `maximumConnections` connections; a SYN beyond that gets an RST
-/// and a log line. Each connection's memory is bounded by its ``TCPConfiguration``.
+/// and a log line. Each connection's memory is bounded by its ``TCPConfiguration``: its send
+/// buffer holds at most the credit granted to the local side, which starts at
+/// ``initialWindow`` and doubles while the local side keeps running into it, up to
+/// ``maximumWindow``, the growth lent by one ``CreditBudget`` of ``creditBudget`` bytes for all
+/// connections.
 final class TCPEndpoints: @unchecked Sendable {
     /// One connection and its stream on the wire.
     private final class Entry {
@@ -20,8 +24,11 @@ final class TCPEndpoints: @unchecked Sendable {
         let stream: StreamID
         /// Bytes sent to the local side (the offset of the next data frame).
         var sentToLocal: UInt64 = 0
-        /// Bytes received from the local side (the offset the next data frame must have).
-        var receivedFromLocal: UInt64 = 0
+        /// The credit granted to the local side for server → app bytes (set when the open is
+        /// requested): order and credit of its data frames, and when to grant more.
+        var credit = ReceiveCredit(window: 0)
+        /// Server bytes the app has acknowledged so far (reported by the connection).
+        var acknowledged: UInt64 = 0
         /// The local side knows the stream (its connect succeeded).
         var connected = false
         var timer: Scheduled<Void>?
@@ -33,8 +40,16 @@ final class TCPEndpoints: @unchecked Sendable {
         }
     }
 
+    /// The credit a new connection grants the local side for server → app bytes.
+    static let initialWindow: UInt32 = 64 << 10
+    /// The largest send buffer and receive window: a stream's credit grows up to this.
+    static let maximumWindow = 8 << 20
+    /// Credit growth lent across all connections.
+    static let creditBudget = 32 << 20
+
     let loop: any EventLoop
     private let sink: any FrameSink
+    private let budget = CreditBudget(limit: creditBudget)
     /// Writes one packet into the TUN: its first bytes, then the rest (empty, or a payload that
     /// stays in the send buffer: one gathering write, no copy), with the device header that says
     /// whether the kernel completes the TCP checksum.
@@ -55,6 +70,9 @@ final class TCPEndpoints: @unchecked Sendable {
          writePacket: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer, VirtioNetHeader) -> Bool) {
         var configuration = TCPConfiguration()
         configuration.mtu = mtu
+        // Large enough for the SSH link's bandwidth × delay; the credit decides what is used.
+        configuration.sendBufferCapacity = Self.maximumWindow
+        configuration.maximumReceiveWindow = Self.maximumWindow
         self.loop = loop
         self.sink = sink
         self.configuration = configuration
@@ -132,16 +150,17 @@ final class TCPEndpoints: @unchecked Sendable {
         case .data(let stream, let offset, let payload):
             guard let (flow, entry) = lookup(stream, answerUnknown: true) else { return }
             let count = payload.readableBytes
-            let accepted = offset == entry.receivedFromLocal
-                ? payload.withUnsafeReadableBytes { entry.connection.send($0) } : -1
-            guard accepted == count else {
-                logger.warning("tcp \(flow): the local side broke flow control (offset \(offset), expected \(entry.receivedFromLocal))")
-                sink.send(.reset(stream: stream, reason: .flowControlViolation))
-                entry.connection.abort()
-                pump(entry, flow: flow, payload: nil, reopening: nil)
+            do {
+                try entry.credit.receive(offset: offset, count: count)
+            } catch {
+                flowControlBroken(entry, flow: flow, "\(error)")
                 return
             }
-            entry.receivedFromLocal += UInt64(count)
+            let accepted = payload.withUnsafeReadableBytes { entry.connection.send($0) }
+            guard accepted == count else {
+                flowControlBroken(entry, flow: flow, "\(count - accepted) bytes beyond the send buffer")
+                return
+            }
             pump(entry, flow: flow, payload: nil, reopening: nil)
         case .windowCredit(let stream, let consumed, let window):
             guard let (flow, entry) = lookup(stream, answerUnknown: true) else { return }
@@ -161,6 +180,13 @@ final class TCPEndpoints: @unchecked Sendable {
         }
     }
 
+    private func flowControlBroken(_ entry: Entry, flow: TCPFlowKey, _ detail: String) {
+        logger.warning("tcp \(flow): the local side broke flow control (\(detail))")
+        sink.send(.reset(stream: entry.stream, reason: .flowControlViolation))
+        entry.connection.abort()
+        pump(entry, flow: flow, payload: nil, reopening: nil)
+    }
+
     private func lookup(_ stream: StreamID, answerUnknown: Bool = false) -> (TCPFlowKey, Entry)? {
         guard let flow = flows[stream], let entry = connections[flow] else {
             if answerUnknown { sink.send(.reset(stream: stream, reason: .unknownStream)) }
@@ -178,8 +204,10 @@ final class TCPEndpoints: @unchecked Sendable {
             switch event {
             case .openRequested(let flow, let window):
                 logger.debug("tcp \(flow): opening stream \(entry.stream)")
+                // The send buffer's size is the most the credit may grow to.
+                entry.credit = ReceiveCredit(window: min(Self.initialWindow, window), maximumWindow: window)
                 sink.send(.tcpOpen(stream: entry.stream, source: Endpoint(flow.appAddress, port: flow.appPort),
-                                     destination: Endpoint(flow.serverAddress, port: flow.serverPort), window: window))
+                                   destination: Endpoint(flow.serverAddress, port: flow.serverPort), window: entry.credit.window))
             case .deliverFromSegment(let range):
                 guard let payload, let slice = payload.getSlice(at: payload.readerIndex + range.lowerBound, length: range.count) else { continue }
                 sendData(entry, slice)
@@ -188,7 +216,13 @@ final class TCPEndpoints: @unchecked Sendable {
             case .peerHalfClosed:
                 sink.send(.halfClose(stream: entry.stream, offset: entry.sentToLocal))
             case .sendSpaceReleased(let acknowledged):
-                sink.send(.windowCredit(stream: entry.stream, consumed: acknowledged, window: UInt32(configuration.sendBufferCapacity)))
+                let released = Int(acknowledged - entry.acknowledged)
+                entry.acknowledged = acknowledged
+                let window = entry.credit.window
+                if let grant = entry.credit.consume(released, budget: budget) {
+                    if grant.window != window { logger.debug("tcp \(flow): credit window \(grant.window >> 10) KiB") }
+                    sink.send(.windowCredit(stream: entry.stream, consumed: grant.consumed, window: grant.window))
+                }
             case .unreachable(let reason, let quoting):
                 if let original = try? PacketBuilder.tcp(addresses: flow.addresses, header: quoting),
                    let error = original.withUnsafeBytes({ try? PacketBuilder.destinationUnreachable(reason, quoting: $0) }) {
@@ -252,6 +286,7 @@ final class TCPEndpoints: @unchecked Sendable {
         entry.timer?.cancel()
         connections[flow] = nil
         flows[entry.stream] = nil
+        budget.giveBack(entry.credit.borrowed)
         logger.debug("tcp \(flow): closed (\(reason))")
         switch reason {
         case .completed, .openFailed, .reopened:

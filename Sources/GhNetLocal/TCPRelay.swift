@@ -13,19 +13,27 @@ import Synchronization
 /// windows, half-closes and resets.
 ///
 /// Bounds: at most `maximumStreams` streams, counting those still connecting (a new open beyond
-/// it is answered "refused" and
-/// logged); per stream at most `receiveWindow` bytes from the agent wait to be written to the
-/// socket, and the socket is only read while the agent has granted credit, so memory per stream
-/// is about two windows whatever the speed of either end.
+/// it is answered "refused" and logged). Per stream, bytes from the agent waiting for the socket
+/// are at most the credit window granted (``initialWindow``, doubling while the agent keeps
+/// running into it, up to ``maximumWindow``, the growth lent by one ``CreditBudget`` of
+/// ``creditBudget`` bytes for all streams), and the socket is only read while the agent has
+/// granted credit (at most one read waits). Memory is thus at most streams × (first window +
+/// one read) + the budget, whatever the speed of either end.
 public final class TCPRelay: Sendable {
-    /// Bytes from the agent a stream may have waiting for its socket (the credit we grant).
-    public static let receiveWindow: UInt32 = 1 << 20
+    /// The credit a new stream grants the agent: what it may have waiting for its socket.
+    public static let initialWindow: UInt32 = 64 << 10
+    /// The most a stream's credit window grows to.
+    public static let maximumWindow: UInt32 = 8 << 20
+    /// Window growth lent across all streams.
+    public static let creditBudget = 32 << 20
     /// The largest data frame payload we send.
     static let maximumChunk = 64 * 1024
     /// Socket reads: growing with the traffic up to one data frame's payload.
     static let readSize = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: maximumChunk)
 
     private let streams = Mutex<[StreamID: TCPStreamHandler]>([:])
+    /// Lends window growth to the streams; used on the loop only.
+    let budget: NIOLoopBoundBox<CreditBudget>
     private let loop: any EventLoop
     private let sink: any FrameSink
     private let policy: any FlowPolicyCheck
@@ -38,6 +46,7 @@ public final class TCPRelay: Sendable {
     public init(loop: any EventLoop, sink: any FrameSink, policy: any FlowPolicyCheck, monitor: ActivityMonitor, logger: Logger,
                 maximumStreams: Int = 16_384, connectTimeout: TimeAmount = .seconds(130)) {
         self.loop = loop
+        self.budget = .makeBoxSendingValue(CreditBudget(limit: Self.creditBudget), eventLoop: loop)
         self.sink = sink
         self.policy = policy
         self.monitor = monitor
@@ -105,7 +114,7 @@ public final class TCPRelay: Sendable {
                     } ?? Endpoint(destination.address, port: 0)
                     self.logger.debug("tcp \(source) → \(destination) connected from \(local)")
                     self.monitor.changed(flow, to: .open)
-                    self.sink.send(.tcpOpenResult(stream: stream, result: .connected(local: local, window: Self.receiveWindow)))
+                    self.sink.send(.tcpOpenResult(stream: stream, result: .connected(local: local, window: Self.initialWindow)))
                     handler.start()
                 case .failure(let error):
                     self.openFailed(stream: stream, source: source, destination: destination, flow: flow, error: error)

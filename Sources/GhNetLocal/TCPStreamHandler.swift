@@ -19,7 +19,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private weak var relay: TCPRelay?
     private var context: ChannelHandlerContext?
     private var sendCredit: SendCredit
-    private var receiveCredit = ReceiveCredit(window: TCPRelay.receiveWindow)
+    private var receiveCredit = ReceiveCredit(window: TCPRelay.initialWindow, maximumWindow: TCPRelay.maximumWindow)
     /// Bytes read from the socket that the agent's credit did not yet allow to send (at most one read).
     private var pendingToAgent = ByteBuffer()
     private var readInFlight = false
@@ -131,7 +131,9 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         let write = context.writeAndFlush(NIOAny(payload))
         lastWrite = write
         write.whenSuccess { [self] in
-            if let grant = receiveCredit.consume(count) {
+            let window = receiveCredit.window
+            if let grant = receiveCredit.consume(count, budget: relay?.budget.value) {
+                if grant.window != window { relay?.logger.debug("tcp stream \(stream): credit window \(grant.window >> 10) KiB") }
                 sink.send(.windowCredit(stream: stream, consumed: grant.consumed, window: grant.window))
             }
         }
@@ -172,6 +174,8 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         relay?.logger.trace("tcp stream \(stream): socket closed (server finished \(serverFinished), app finished \(agentFinished), ended \(ended))")
         socketClosed = true
+        // Nothing more is written to the socket: the window's growth goes back to the budget.
+        relay?.budget.value.giveBack(receiveCredit.borrowed)
         if !ended && !serverFinished && agentFinished && !errorSeen {
             // NIO closes the whole channel when the server's FIN arrives after our own
             // shutdown, without an inputClosed event: that is a clean end of the server's side.

@@ -3,8 +3,9 @@ import GhNetPackets
 
 /// The knobs of every ``TCPConnection``: the TUN MTU, the buffer bounds and the timers.
 ///
-/// The defaults suit the agent: a large TUN MTU, 1 MiB of buffering each way, RFC 6298 timers
-/// with a 200 ms floor (the "link" is the local kernel), a 5 ms delayed ACK and a 2 s TIME-WAIT.
+/// The defaults suit the agent: a large TUN MTU, 1 MiB of buffering each way (the agent raises
+/// both to 8 MiB and lets the wire credit decide how much is used), RFC 6298 timers with a 200 ms
+/// floor (the "link" is the local kernel), a 5 ms delayed ACK and a 2 s TIME-WAIT.
 /// `docs/tcp.md` explains each choice.
 public struct TCPConfiguration: Hashable, Sendable {
     /// The TUN device's MTU; the MSS advertised to the app is this minus the IP and TCP headers.

@@ -51,6 +51,9 @@ public struct TCPConnection: Sendable {
     let delayedAcknowledgmentTimeout: Int
     /// Reports of released send space come in steps of at least this many bytes.
     let releaseReportStep: Int
+    /// The largest step: a bridge granting credit in windows much smaller than the send buffer
+    /// still hears of released space often enough.
+    static let largestReleaseReportStep = 16 << 10
 
     /// Whether `header` may open a connection: SYN, and none of ACK, RST or FIN.
     public static func isConnectionRequest(_ header: TCPSegmentHeader) -> Bool {
@@ -73,7 +76,7 @@ public struct TCPConnection: Sendable {
         initialSequenceNumber = TCPSequenceNumber(random.next())
         timestampOffset = random.next()
         delayedAcknowledgmentTimeout = configuration.delayedAcknowledgmentTimeout.nanosecondCount
-        releaseReportStep = max(1, configuration.sendBufferCapacity / 4)
+        releaseReportStep = max(1, min(configuration.sendBufferCapacity / 4, Self.largestReleaseReportStep))
         (sender, receiver, timestamps) = Self.negotiate(
             syn: syn, family: addresses.family, configuration: configuration,
             initialSequenceNumber: initialSequenceNumber, timestampOffset: timestampOffset, now: now)

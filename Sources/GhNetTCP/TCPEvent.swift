@@ -4,7 +4,8 @@ import GhNetPackets
 /// Read them with ``TCPConnection/nextEvent()`` after every input, before the next segment.
 public enum TCPEvent: Hashable, Sendable {
     /// A valid SYN arrived: ask the local side to connect to the flow's server (a `tcpOpen`
-    /// frame), granting `window` bytes of credit for server → app data (the send buffer's size).
+    /// frame), granting at most `window` bytes of credit for server → app data (the send
+    /// buffer's size).
     /// The SYN stays held until ``TCPConnection/openSucceeded(initialWindow:)`` or
     /// ``TCPConnection/openFailed(_:)``.
     case openRequested(TCPFlowKey, window: UInt32)
@@ -17,9 +18,9 @@ public enum TCPEvent: Hashable, Sendable {
     /// The app sent FIN after every delivered byte: shut the far server's socket for writing.
     case peerHalfClosed
     /// The app acknowledged server bytes; every byte before `acknowledged` (counted from the
-    /// start of the server → app stream) has left the send buffer. Grant the local side credit
-    /// up to `acknowledged + sendBufferCapacity` (a `windowCredit` frame). Reported in steps of
-    /// at least a quarter of the buffer, so the wire carries few credit frames.
+    /// start of the server → app stream) has left the send buffer: the local side may get more
+    /// credit (a `windowCredit` frame), at most up to `acknowledged + sendBufferCapacity`.
+    /// Reported in steps of a quarter of the buffer, or 16 KiB if smaller.
     case sendSpaceReleased(acknowledged: UInt64)
     /// The connect failed as unreachable: send the app this ICMP destination-unreachable,
     /// quoting its SYN rebuilt from `quoting` (the app's kernel matches the quoted ports and

@@ -63,4 +63,56 @@ import Testing
             #expect(receiver.received - receiver.consumed <= 1000)
         }
     }
+
+    @Test func aWindowWhoseReaderKeepsUpDoublesUpToItsMaximum() throws {
+        var sender = SendCredit(initialWindow: 1000)
+        var receiver = ReceiveCredit(window: 1000, maximumWindow: 5000)
+        var windows: [UInt32] = []
+        for _ in 0..<6 {
+            // The sender uses every byte of credit; the reader takes it all at once.
+            let count = sender.available
+            try receiver.receive(offset: sender.didSend(count), count: count)
+            let granted = receiver.consume(count)
+            let grant = try #require(granted)
+            windows.append(grant.window)
+            sender.credit(consumed: grant.consumed, window: grant.window)
+        }
+        #expect(windows == [2000, 4000, 5000, 5000, 5000, 5000])
+        #expect(receiver.borrowed == 4000)
+    }
+
+    @Test func aSlowReadersWindowStaysAsItIs() throws {
+        var sender = SendCredit(initialWindow: 1000)
+        var receiver = ReceiveCredit(window: 1000, maximumWindow: 8000)
+        for _ in 0..<5 {
+            // The sender fills the window; the reader takes only half of what waits.
+            let count = sender.available
+            try receiver.receive(offset: sender.didSend(count), count: count)
+            let grant = receiver.consume(Int(receiver.received - receiver.consumed) / 2 + 1)
+            #expect(grant?.window == 1000)
+            if let grant { sender.credit(consumed: grant.consumed, window: grant.window) }
+        }
+        #expect(receiver.borrowed == 0)
+    }
+
+    @Test func growthIsLentByTheBudgetAndGivenBack() throws {
+        let budget = CreditBudget(limit: 1500)
+        var first = ReceiveCredit(window: 1000, maximumWindow: 8000)
+        var second = ReceiveCredit(window: 1000, maximumWindow: 8000)
+        try first.receive(offset: 0, count: 1000)
+        let firstGrant = first.consume(1000, budget: budget)
+        #expect(firstGrant?.window == 2000)
+        #expect(budget.lent == 1000)
+        try second.receive(offset: 0, count: 1000)
+        // 1000 more would pass the budget's 1500: the window stays, the credit still comes.
+        let refused = second.consume(1000, budget: budget)
+        #expect(refused?.window == 1000)
+        #expect(budget.lent == 1000 && second.borrowed == 0)
+        budget.giveBack(first.borrowed)
+        #expect(budget.lent == 0)
+        try second.receive(offset: 1000, count: 1000)
+        let lent = second.consume(1000, budget: budget)
+        #expect(lent?.window == 2000)
+        #expect(budget.lent == 1000)
+    }
 }
