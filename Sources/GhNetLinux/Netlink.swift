@@ -59,9 +59,10 @@ public final class Netlink: Sendable {
         }
     }
 
-    /// Brings interface `interfaceIndex` administratively up and, when given, sets its MTU.
-    public func setLinkUp(interfaceIndex: Int32, mtu: Int? = nil) throws(NetlinkError) {
-        _ = try exchange(.setLink(interfaceIndex: interfaceIndex, up: true, mtu: mtu)) {
+    /// Brings interface `interfaceIndex` administratively up and, when given, sets its MTU and
+    /// transmit queue length.
+    public func setLinkUp(interfaceIndex: Int32, mtu: Int? = nil, transmitQueueLength: Int? = nil) throws(NetlinkError) {
+        _ = try exchange(.setLink(interfaceIndex: interfaceIndex, up: true, mtu: mtu, transmitQueueLength: transmitQueueLength)) {
             "bringing \(self.interfaceName(interfaceIndex)) up" + (mtu.map { " with MTU \($0)" } ?? "")
         }
     }

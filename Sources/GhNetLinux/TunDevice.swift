@@ -28,6 +28,12 @@ public final class TunDevice: Sendable {
     static let addressWait = Duration.seconds(3)
     /// IFNAMSIZ: interface names are at most 15 bytes and a NUL.
     static let nameCapacity = 16
+    /// Packets the kernel queues for the reader (the default is 500). A burst of datagrams from
+    /// many apps at once (a thousand DNS or UDP clients) must not be dropped before the reader
+    /// gets to it; TCP queues little here (the kernel limits each socket's share).
+    public static let transmitQueueLength = 4096
+    /// Packets read per wake-up of the read channel, so a queue that filled is emptied fast.
+    static let packetsPerRead = 64
 
     /// The interface name the kernel gave the device.
     public let name: String
@@ -113,7 +119,7 @@ public final class TunDevice: Sendable {
     private func configure(netlink: Netlink) throws(TunError) {
         if addresses.contains(where: { $0.family == .v6 }) { try enableIPv6() }
         do {
-            try netlink.setLinkUp(interfaceIndex: interfaceIndex, mtu: mtu)
+            try netlink.setLinkUp(interfaceIndex: interfaceIndex, mtu: mtu, transmitQueueLength: Self.transmitQueueLength)
             for address in addresses { try netlink.addAddress(address, interfaceIndex: interfaceIndex) }
         } catch {
             throw .configuration(error)
@@ -185,6 +191,7 @@ public final class TunDevice: Sendable {
             // Once NIOPipeBootstrap has the descriptor it closes it itself if set-up fails.
             channel = try await NIOPipeBootstrap(group: group)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: mtu + Self.readHeadroom))
+                .channelOption(.maxMessagesPerRead, value: UInt(Self.packetsPerRead))
                 .takingOwnershipOfDescriptor(input: readDescriptor) { channel in
                     channelInitializer(channel).map { channel }
                 }

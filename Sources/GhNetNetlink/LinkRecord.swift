@@ -2,6 +2,7 @@
 enum LinkAttributeType {
     static let name: UInt16 = 3
     static let mtu: UInt16 = 4
+    static let transmitQueueLength: UInt16 = 13
 }
 
 /// `IFF_*` interface flags.
@@ -20,6 +21,8 @@ public struct LinkRecord: Hashable, Sendable {
     public let mtu: Int?
     /// The `IFF_*` flags (`ifi_flags`).
     public let flags: UInt32
+    /// The transmit queue length, when the kernel reports one.
+    public let transmitQueueLength: Int?
 
     /// True when the interface is administratively up.
     public var isUp: Bool { flags & InterfaceFlag.up != 0 }
@@ -27,11 +30,12 @@ public struct LinkRecord: Hashable, Sendable {
     public var isLoopback: Bool { flags & InterfaceFlag.loopback != 0 }
 
     /// A record from its fields.
-    public init(index: Int32, name: String, mtu: Int?, flags: UInt32) {
+    public init(index: Int32, name: String, mtu: Int?, flags: UInt32, transmitQueueLength: Int? = nil) {
         self.index = index
         self.name = name
         self.mtu = mtu
         self.flags = flags
+        self.transmitQueueLength = transmitQueueLength
     }
 
     /// Reads an RTM_NEWLINK message (`struct ifinfomsg` and attributes).
@@ -48,7 +52,10 @@ public struct LinkRecord: Hashable, Sendable {
             throw .missingAttribute(type: LinkAttributeType.name)
         }
         let mtu = try attributes.last(ofType: LinkAttributeType.mtu).map { attribute throws(NetlinkDecodingError) in Int(try attribute.uint32()) }
-        self.init(index: index, name: name.string(), mtu: mtu, flags: flags)
+        let queue = try attributes.last(ofType: LinkAttributeType.transmitQueueLength).map { attribute throws(NetlinkDecodingError) in
+            Int(try attribute.uint32())
+        }
+        self.init(index: index, name: name.string(), mtu: mtu, flags: flags, transmitQueueLength: queue)
     }
 
     /// The size of `struct ifinfomsg`.
@@ -57,10 +64,13 @@ public struct LinkRecord: Hashable, Sendable {
 
 extension NetlinkRequest {
     /// RTM_NEWLINK changing an existing interface: administratively up or down and, when
-    /// given, a new MTU.
-    public static func setLink(interfaceIndex: Int32, up: Bool, mtu: Int?) -> NetlinkRequest {
+    /// given, a new MTU and transmit queue length (`IFLA_TXQLEN`: packets queued for the device).
+    public static func setLink(interfaceIndex: Int32, up: Bool, mtu: Int?, transmitQueueLength: Int? = nil) -> NetlinkRequest {
         var writer = linkHeader(index: interfaceIndex, flags: up ? InterfaceFlag.up : 0, change: InterfaceFlag.up)
         if let mtu { writer.appendAttribute(LinkAttributeType.mtu, uint32: UInt32(clamping: mtu)) }
+        if let transmitQueueLength {
+            writer.appendAttribute(LinkAttributeType.transmitQueueLength, uint32: UInt32(clamping: transmitQueueLength))
+        }
         return NetlinkRequest(type: .newLink, flags: [], body: writer.bytes)
     }
 

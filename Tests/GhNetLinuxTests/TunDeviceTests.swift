@@ -16,6 +16,7 @@ struct TunDeviceTests {
             #expect(setup.tun.name == "ghnet0" && setup.tun.mtu == TunDevice.defaultMTU)
             let link = try setup.netlink.link(named: "ghnet0")
             #expect(link.index == setup.tun.interfaceIndex && link.mtu == 65520 && link.isUp)
+            #expect(link.transmitQueueLength == TunDevice.transmitQueueLength)
             let addresses = try setup.netlink.addresses().filter { $0.interfaceIndex == setup.tun.interfaceIndex && $0.scope == .universe }
             #expect(Set(addresses.map(\.address)) == [TunSetup.address4, TunSetup.address6])
             #expect(addresses.allSatisfy { $0.flags & 0x40 == 0 }, "no address may be tentative")

@@ -67,6 +67,10 @@ struct RequestEncodingTests {
         let attributes = try NetlinkAttribute.parseAll(body.dropFirst(16))
         #expect(try attributes.count == 1 && attributes[0].type == 4 && attributes[0].uint32() == 65520)
 
+        let queued = try roundTrip(.setLink(interfaceIndex: 5, up: true, mtu: 1500, transmitQueueLength: 4096))
+        let queuedAttributes = try NetlinkAttribute.parseAll(queued.payload.dropFirst(16))
+        #expect(try queuedAttributes.map(\.type) == [4, 13] && queuedAttributes[1].uint32() == 4096)
+
         let down = try roundTrip(.setLink(interfaceIndex: 5, up: false, mtu: nil))
         #expect(down.payload.load(UInt32.self, at: 8) == 0 && down.payload.load(UInt32.self, at: 12) == 1)
         #expect(down.payload.count == 16)
