@@ -87,11 +87,19 @@ struct NamespaceError: Error, CustomStringConvertible {
 
 /// One thread that has entered a network namespace with `setns(2)` and runs jobs there, one at
 /// a time, until stopped.
+///
+/// A thread inherits the network namespace of the thread that creates it, and resuming a Swift
+/// continuation may make the runtime start a worker thread right there: that worker would then
+/// open its sockets in the test namespace for the rest of the process (other suites' loopback
+/// servers would never hear from it). So each job's result is handed over from the original
+/// namespace, and the thread steps back into the test namespace afterwards.
 private final class NamespaceThread: Sendable {
     private typealias SetNamespace = @convention(c) (Int32, Int32) -> Int32
     /// CLONE_NEWNET (linux/sched.h).
     private static let cloneNewNet: Int32 = 0x4000_0000
-    private let jobs = Mutex<(queue: [@Sendable () -> Void], stopped: Bool)>(([], false))
+    /// Work to run in the namespace; it gives back how to deliver its result (run outside it).
+    private typealias Job = @Sendable () -> @Sendable () -> Void
+    private let jobs = Mutex<(queue: [Job], stopped: Bool)>(([], false))
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
@@ -101,36 +109,49 @@ private final class NamespaceThread: Sendable {
         let entered = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
         let thread = Thread { [self] in
+            let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            if descriptor < 0 || setNamespace(descriptor, Self.cloneNewNet) != 0 {
+            if original < 0 || descriptor < 0 || setNamespace(descriptor, Self.cloneNewNet) != 0 {
                 failure.withLock { $0 = "entering \(path): \(String(cString: strerror(errno)))" }
+                if original >= 0 { close(original) }
+                if descriptor >= 0 { close(descriptor) }
                 entered.signal()
                 finished.signal()
                 return
             }
-            close(descriptor)
             entered.signal()
-            serve()
+            serve { deliver in
+                _ = setNamespace(original, Self.cloneNewNet)
+                deliver()
+                _ = setNamespace(descriptor, Self.cloneNewNet)
+            }
+            close(original)
+            close(descriptor)
         }
         thread.start()
         entered.wait()
         if let text = failure.withLock({ $0 }) { throw NamespaceError(text: text) }
     }
 
-    private func serve() {
+    private func serve(deliveringOutside: (@Sendable () -> Void) -> Void) {
         while true {
             wake.wait()
-            let (job, stopped) = jobs.withLock { state -> ((@Sendable () -> Void)?, Bool) in
+            let (job, stopped) = jobs.withLock { state -> (Job?, Bool) in
                 state.queue.isEmpty ? (nil, state.stopped) : (state.queue.removeFirst(), false)
             }
-            if let job { job() } else if stopped { break }
+            if let job { deliveringOutside(job()) } else if stopped { break }
         }
         finished.signal()
     }
 
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            jobs.withLock { $0.queue.append { continuation.resume(with: Result { try work() }) } }
+            jobs.withLock {
+                $0.queue.append {
+                    let result = Result { try work() }
+                    return { continuation.resume(with: result) }
+                }
+            }
             wake.signal()
         }
     }
