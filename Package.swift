@@ -103,6 +103,7 @@ let package = Package(
             name: "GhNetAgent",
             dependencies: [
                 "GhNetAddress",
+                "GhNetFlows",
                 "GhNetLinux",
                 "GhNetNetlink",
                 "GhNetPackets",

@@ -36,7 +36,9 @@ final class AgentBridge: Sendable {
 
     /// Creates the TUN device and starts reading it on the session's loop, where frames from the
     /// local side arrive too.
-    static func start(session: FrameSession, transportPeer: IPAddress?, resolvConf: ResolvConfHook, logger: Logger) async throws -> AgentBridge {
+    /// `capabilities` are those both sides announced.
+    static func start(session: FrameSession, capabilities: Capabilities, transportPeer: IPAddress?, resolvConf: ResolvConfHook,
+                      logger: Logger) async throws -> AgentBridge {
         let loop = session.link.eventLoop
         let netlink = try Netlink()
         let tun: TunDevice
@@ -63,6 +65,7 @@ final class AgentBridge: Sendable {
             throw error
         }
         let endpoints = TCPEndpoints(loop: loop, sink: session, mtu: tunMTU, offloadChecksums: tun.checksumOffload,
+                                     earlyData: capabilities.contains(.earlyData),
                                      logger: Logger(label: "agent.tcp")) { head, tail, header in
             if case .written = tun.write(head, tail, header: header) { return true }
             return false

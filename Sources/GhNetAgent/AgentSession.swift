@@ -55,13 +55,13 @@ public final class AgentSession: Sendable {
             let hello = Hello(
                 role: .agent,
                 build: BuildIdentity(contentHash: buildHash, version: ExecutableIdentity.version),
-                capabilities: [],
+                capabilities: .implemented,
                 logLevel: traceLevel.wireLevel,
                 session: .none
             )
             let established = try await session.handshake(ours: hello)
             logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
-            end = try await bridge(session: session, stop: stop, resolvConf: resolvConf)
+            end = try await bridge(session: session, capabilities: established.capabilities, stop: stop, resolvConf: resolvConf)
             await link.close()
         } catch let refused as FrameSession.Refused {
             await link.close()
@@ -89,10 +89,12 @@ public final class AgentSession: Sendable {
 extension AgentSession {
     /// Sets up the TUN device and routes, then serves frames and packets until the link ends;
     /// the device and routes are removed however it ends.
-    private func bridge(session: FrameSession, stop: StopSignals, resolvConf: ResolvConfHook) async throws -> FrameSession.End {
+    private func bridge(session: FrameSession, capabilities: Capabilities, stop: StopSignals,
+                        resolvConf: ResolvConfHook) async throws -> FrameSession.End {
         let bridge: AgentBridge
         do {
-            bridge = try await AgentBridge.start(session: session, transportPeer: transportPeer, resolvConf: resolvConf, logger: logger)
+            bridge = try await AgentBridge.start(session: session, capabilities: capabilities, transportPeer: transportPeer,
+                                                 resolvConf: resolvConf, logger: logger)
         } catch {
             session.send(.goodbye(reason: "the agent cannot set up its TUN device: \(error)"))
             await session.link.finishOutput(waitingAtMost: .seconds(2))

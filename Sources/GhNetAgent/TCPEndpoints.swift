@@ -31,6 +31,8 @@ final class TCPEndpoints: @unchecked Sendable {
         var acknowledged: UInt64 = 0
         /// The local side knows the stream (its connect succeeded).
         var connected = false
+        /// The app's SYN was answered before the local side's connect ended (early data).
+        var answeredEarly = false
         var timer: Scheduled<Void>?
         var timerDeadline: TCPInstant?
 
@@ -50,6 +52,10 @@ final class TCPEndpoints: @unchecked Sendable {
     let loop: any EventLoop
     private let sink: any FrameSink
     private let budget = CreditBudget(limit: creditBudget)
+    /// The local side takes early data (``Capabilities/earlyData``): SYNs to servers in
+    /// ``recentConnects`` are answered at once.
+    private let earlyData: Bool
+    private var recentConnects = RecentConnects()
     /// Writes one packet into the TUN: its first bytes, then the rest (empty, or a payload that
     /// stays in the send buffer: one gathering write, no copy), with the device header that says
     /// whether the kernel completes the TCP checksum.
@@ -66,7 +72,8 @@ final class TCPEndpoints: @unchecked Sendable {
     /// Room for the largest IPv6 + TCP headers (40 + 60 bytes).
     private var packet = [UInt8](repeating: 0, count: 128)
 
-    init(loop: any EventLoop, sink: any FrameSink, mtu: Int, offloadChecksums: Bool, logger: Logger, maximumConnections: Int = 16_384,
+    init(loop: any EventLoop, sink: any FrameSink, mtu: Int, offloadChecksums: Bool, earlyData: Bool, logger: Logger,
+         maximumConnections: Int = 16_384,
          writePacket: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer, VirtioNetHeader) -> Bool) {
         var configuration = TCPConfiguration()
         configuration.mtu = mtu
@@ -80,6 +87,7 @@ final class TCPEndpoints: @unchecked Sendable {
         self.maximumConnections = maximumConnections
         self.writePacket = writePacket
         self.offloadChecksums = offloadChecksums
+        self.earlyData = earlyData
     }
 
     /// Number of connections held.
@@ -136,15 +144,25 @@ final class TCPEndpoints: @unchecked Sendable {
         switch frame {
         case .tcpOpenResult(let stream, let result):
             guard let (flow, entry) = lookup(stream) else { return }
+            let server = Endpoint(flow.serverAddress, port: flow.serverPort)
             switch result {
             case .connected(_, let window):
                 entry.connected = true
-                entry.connection.openSucceeded(initialWindow: window)
-            case .refused, .otherError: entry.connection.openFailed(.refused)
-            case .networkUnreachable: entry.connection.openFailed(.unreachable(.network))
-            case .hostUnreachable: entry.connection.openFailed(.unreachable(.host))
-            case .adminProhibited: entry.connection.openFailed(.unreachable(.administrativelyProhibited))
-            case .timedOut: entry.connection.openFailed(.timedOut)
+                recentConnects.succeeded(server, at: .now)
+                if entry.answeredEarly {
+                    entry.connection.creditReceived(consumed: 0, window: window)
+                } else {
+                    entry.connection.openSucceeded(initialWindow: window)
+                }
+            case .refused, .otherError, .networkUnreachable, .hostUnreachable, .adminProhibited, .timedOut:
+                recentConnects.failed(server)
+                if entry.answeredEarly {
+                    // The app saw its connection accepted: all that is left to tell it is a reset.
+                    logger.debug("tcp \(flow): answered early, but the connect failed (\(result)): reset")
+                    entry.connection.abort()
+                } else {
+                    entry.connection.openFailed(Self.openFailure(result))
+                }
             }
             pump(entry, flow: flow, payload: nil, reopening: nil)
         case .data(let stream, let offset, let payload):
@@ -180,6 +198,17 @@ final class TCPEndpoints: @unchecked Sendable {
         }
     }
 
+    /// What a failed open means for the held SYN.
+    private static func openFailure(_ result: TCPOpenResult) -> TCPOpenFailure {
+        switch result {
+        case .networkUnreachable: .unreachable(.network)
+        case .hostUnreachable: .unreachable(.host)
+        case .adminProhibited: .unreachable(.administrativelyProhibited)
+        case .timedOut: .timedOut
+        case .connected, .refused, .otherError: .refused
+        }
+    }
+
     private func flowControlBroken(_ entry: Entry, flow: TCPFlowKey, _ detail: String) {
         logger.warning("tcp \(flow): the local side broke flow control (\(detail))")
         sink.send(.reset(stream: entry.stream, reason: .flowControlViolation))
@@ -206,8 +235,14 @@ final class TCPEndpoints: @unchecked Sendable {
                 logger.debug("tcp \(flow): opening stream \(entry.stream)")
                 // The send buffer's size is the most the credit may grow to.
                 entry.credit = ReceiveCredit(window: min(Self.initialWindow, window), maximumWindow: window)
+                let server = Endpoint(flow.serverAddress, port: flow.serverPort)
                 sink.send(.tcpOpen(stream: entry.stream, source: Endpoint(flow.appAddress, port: flow.appPort),
-                                   destination: Endpoint(flow.serverAddress, port: flow.serverPort), window: entry.credit.window))
+                                   destination: server, window: entry.credit.window))
+                if earlyData && recentConnects.vouchesFor(server, at: .now) {
+                    logger.debug("tcp \(flow): answered at once (the server accepted a connection moments ago)")
+                    entry.answeredEarly = true
+                    entry.connection.openSucceeded(initialWindow: Capabilities.earlyDataWindow)
+                }
             case .deliverFromSegment(let range):
                 guard let payload, let slice = payload.getSlice(at: payload.readerIndex + range.lowerBound, length: range.count) else { continue }
                 sendData(entry, slice)

@@ -127,7 +127,7 @@ public final class LocalSession: Sendable {
         let hello = Hello(
             role: .local,
             build: BuildIdentity(contentHash: identity.sha256, version: ExecutableIdentity.version),
-            capabilities: [],
+            capabilities: .implemented,
             logLevel: options.traceLevel.wireLevel,
             session: .random()
         )

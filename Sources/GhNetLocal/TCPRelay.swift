@@ -20,8 +20,9 @@ import Synchronization
 /// granted credit (at most one read waits). Memory is thus at most streams × (first window +
 /// one read) + the budget, whatever the speed of either end.
 public final class TCPRelay: Sendable {
-    /// The credit a new stream grants the agent: what it may have waiting for its socket.
-    public static let initialWindow: UInt32 = 64 << 10
+    /// The credit a new stream grants the agent: what it may have waiting for its socket. The
+    /// agent may send this much before the open result (early data).
+    public static let initialWindow: UInt32 = Capabilities.earlyDataWindow
     /// The most a stream's credit window grows to.
     public static let maximumWindow: UInt32 = 8 << 20
     /// Window growth lent across all streams.
@@ -68,7 +69,7 @@ public final class TCPRelay: Sendable {
             return
         }
         let flow = monitor.opened(.tcp, source: source.description, destination: destination.description, state: .connecting)
-        let handler = TCPStreamHandler(stream: stream, sink: sink, initialWindow: window, relay: self, flow: flow)
+        let handler = TCPStreamHandler(stream: stream, loop: loop, sink: sink, initialWindow: window, relay: self, flow: flow)
         // The stream counts from here, while its connect() runs, so a flood of opens is bounded too.
         let admission = streams.withLock { streams -> Admission in
             if streams[stream] != nil { return .duplicate }

@@ -3,16 +3,19 @@ import GhNetWire
 import NIOCore
 import NIOPosix
 
-/// One stream's socket on the local side, with its flow control. All state lives on the
-/// channel's event loop (`@unchecked Sendable`: other threads only reach it through ``onLoop(_:)``).
+/// One stream's socket on the local side, with its flow control. All state lives on the relay's
+/// event loop (`@unchecked Sendable`: other threads only reach it through ``onLoop(_:)``).
 ///
 /// To the agent: the socket is read only while the agent's credit allows (autoRead is off), so a
 /// slow app in the codespace stops the server here. From the agent: data is written to the
 /// socket and credit is granted back as the socket takes it, so a slow server stops the app.
+/// Data and a half-close that arrive before the socket connected (early data, see
+/// ``Capabilities/earlyData``) wait, within the first credit window, and go out once it is.
 final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     private let stream: StreamID
+    private let loop: any EventLoop
     private let sink: any FrameSink
     /// This stream's NAT record.
     private let flow: ActivityMonitor.FlowID
@@ -27,7 +30,13 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private var serverFinished = false
     private var sentHalfClose = false
     private var agentFinished = false
+    /// The socket is connected and the open result sent (``start()``).
+    private var started = false
+    /// Bytes from the agent that came before the socket connected (at most the first window).
+    private var early: [ByteBuffer] = []
     private var lastWrite: EventLoopFuture<Void>?
+    /// A flush of the socket's writes is due at the end of the loop's round.
+    private var flushScheduled = false
     /// The stream is over (reset, or both directions finished); nothing more is sent.
     private var ended = false
     /// The socket reported an error (a reset, not a clean end).
@@ -35,8 +44,9 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     /// The socket is closed; the handler lingers only to pass on what it read.
     private var socketClosed = false
 
-    init(stream: StreamID, sink: any FrameSink, initialWindow: UInt32, relay: TCPRelay, flow: ActivityMonitor.FlowID) {
+    init(stream: StreamID, loop: any EventLoop, sink: any FrameSink, initialWindow: UInt32, relay: TCPRelay, flow: ActivityMonitor.FlowID) {
         self.stream = stream
+        self.loop = loop
         self.sink = sink
         self.flow = flow
         self.sendCredit = SendCredit(initialWindow: initialWindow)
@@ -49,13 +59,24 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Runs `body` on this stream's event loop.
     func onLoop(_ body: @escaping @Sendable () -> Void) {
-        guard let loop = context?.eventLoop else { return }
         if loop.inEventLoop { body() } else { loop.execute(body) }
     }
 
-    /// The connection is up and announced: start reading.
+    /// The connection is up and announced: early data goes out, reading starts.
     func start() {
-        onLoop { self.readIfAllowed() }
+        onLoop {
+            guard let context = self.context else { return }
+            // Reset while it was connecting: the connection goes at once.
+            guard !self.ended else { return self.abortSocket() }
+            self.started = true
+            for payload in self.early { self.write(payload, context: context) }
+            self.early = []
+            if self.agentFinished {
+                self.noteHalfClose()
+                self.shutdownOutputAfterWrites()
+            }
+            self.readIfAllowed()
+        }
     }
 
     // MARK: server → agent
@@ -119,17 +140,35 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     // MARK: agent → server
 
     func dataFromAgent(offset: UInt64, payload: ByteBuffer) {
-        guard let context, !ended else { return }
+        guard !ended else { return }
         do {
             try receiveCredit.receive(offset: offset, count: payload.readableBytes)
         } catch {
             fail(.flowControlViolation)
             return
         }
+        relay?.monitor.carried(flow, up: payload.readableBytes)
+        guard started, let context else {
+            early.append(payload)
+            return
+        }
+        write(payload, context: context)
+    }
+
+    /// Writes bytes from the agent to the socket; credit goes back once the socket took them.
+    private func write(_ payload: ByteBuffer, context: ChannelHandlerContext) {
         let count = payload.readableBytes
-        relay?.monitor.carried(flow, up: count)
-        let write = context.writeAndFlush(NIOAny(payload))
+        // Written at the end of the loop's round, with whatever else arrived for this socket in
+        // it: the pieces of a frame split across pipe reads go out in one write.
+        let write = context.write(NIOAny(payload))
         lastWrite = write
+        if !flushScheduled {
+            flushScheduled = true
+            context.eventLoop.execute { [self] in
+                flushScheduled = false
+                self.context?.flush()
+            }
+        }
         write.whenSuccess { [self] in
             let window = receiveCredit.window
             if let grant = receiveCredit.consume(count, budget: relay?.budget.value) {
@@ -144,7 +183,13 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         guard !agentFinished, !ended else { return }
         relay?.logger.trace("tcp stream \(stream): the app finished sending")
         agentFinished = true
+        guard started else { return }
         noteHalfClose()
+        shutdownOutputAfterWrites()
+    }
+
+    /// Shuts the socket's sending side once everything written so far is out.
+    private func shutdownOutputAfterWrites() {
         let shutdown: @Sendable (Result<Void, any Error>) -> Void = { _ in
             self.onLoop {
                 self.context?.close(mode: .output, promise: nil)

@@ -20,10 +20,22 @@ public struct Capabilities: OptionSet, Hashable, Sendable, CustomStringConvertib
     public static let ipv6 = Capabilities(rawValue: 1 << 4)
     /// Session resume after a transport drop (see ``SessionID``).
     public static let resume = Capabilities(rawValue: 1 << 5)
+    /// Early data on TCP streams: the agent may send data frames and a half-close for a stream
+    /// before its ``Frame/tcpOpenResult(stream:result:)``, up to ``earlyDataWindow`` bytes, which
+    /// the local side holds until its `connect()` ends (and drops if it fails). It lets the agent
+    /// answer an app's SYN at once when the destination accepted a connection moments ago.
+    public static let earlyData = Capabilities(rawValue: 1 << 6)
+
+    /// The credit a stream has before its open result, with ``earlyData``.
+    public static let earlyDataWindow: UInt32 = 64 << 10
+
+    /// What this build implements and announces.
+    public static let implemented: Capabilities = [.tcp, .udp, .icmpEcho, .dns, .ipv6, .earlyData]
 
     /// Names of the known bits, in bit order.
     private static let names: [(Capabilities, String)] = [
         (.tcp, "tcp"), (.udp, "udp"), (.icmpEcho, "icmpEcho"), (.dns, "dns"), (.ipv6, "ipv6"), (.resume, "resume"),
+        (.earlyData, "earlyData"),
     ]
 
     /// Comma-separated names, unknown bits as hex (`tcp, udp, 0x8000`), or `none`.

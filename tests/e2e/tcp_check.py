@@ -7,6 +7,8 @@
   tcp_check.py refused HOST PORT           connect() fails with "connection refused"
   tcp_check.py unreachable HOST PORT       connect() fails with "no route to host" / unreachable
   tcp_check.py idle HOST PORT SECONDS      a connection idle for SECONDS still echoes afterwards
+  tcp_check.py reset HOST PORT             connect() succeeds, then the first byte sent is answered
+                                           with a reset
 Prints one line; exit status 0 only if the check passed.
 """
 import hashlib, os, selectors, socket, sys, threading, time
@@ -120,6 +122,24 @@ def idle(host, port, seconds):
     print(f"tcp connection idle for {seconds} s: {'still works' if ok else 'FAILED'}")
     return ok
 
+def reset(host, port):
+    try:
+        s = socket.create_connection((host, port), timeout=10)
+    except OSError as e:
+        print(f"tcp connect to {host}:{port}: {e.strerror or e} (expected it to succeed, then be reset)")
+        return False
+    try:
+        s.sendall(b"x")
+        data = s.recv(1)
+        result = "answered" if data else "closed without a reset"
+    except ConnectionResetError:
+        result = "reset"
+    except OSError as e:
+        result = f"error {e}"
+    s.close()
+    print(f"tcp connection to {host}:{port}: connected, then {result}")
+    return result == "reset"
+
 if __name__ == "__main__":
     cmd, host, port, *rest = sys.argv[1:]
     port = int(port)
@@ -127,5 +147,6 @@ if __name__ == "__main__":
           "many": lambda: many(host, port, int(rest[0]), int(rest[1])),
           "refused": lambda: refused(host, port),
           "unreachable": lambda: unreachable(host, port),
-          "idle": lambda: idle(host, port, float(rest[0]))}[cmd]()
+          "idle": lambda: idle(host, port, float(rest[0])),
+          "reset": lambda: reset(host, port)}[cmd]()
     sys.exit(0 if ok else 1)

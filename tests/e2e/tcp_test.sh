@@ -42,6 +42,19 @@ check "an absent host on the VPN link is unreachable (no route to host)" in_cs $
 check "an address corp does not forward to times out, as it does on the laptop" bash -c "! ip netns exec $GHNET_NS_CS python3 $E2E_DIR/tcp_check.py unreachable 198.18.2.99 80"
 check "a connection idle past the UDP timeout still works" in_cs $TCP idle "$GHNET_CORP_IP4" 7 5
 
+echo "- a SYN to a server that accepted a connection moments ago is answered at once"
+ip netns exec "$GHNET_NS_CORP" python3 "$ROOT/scripts/testhosts/servers.py" tcpecho 8081 &
+server=$!
+STARTED_PIDS+=("$server")
+for i in $(seq 1 50); do ip netns exec "$GHNET_NS_CORP" ss -Htln 'sport = :8081' | grep -q . && break; sleep 0.1; done
+check "a new server: the first connection waits for the real connect and works" in_cs $TCP echo "$GHNET_CORP_IP4" 8081 1000
+check "a second one is answered at once (early data) and works" in_cs $TCP echo "$GHNET_CORP_IP4" 8081 1000
+check "the agent answered it before the local side connected" grep -q "8081: answered at once" "$log"
+kill "$server"; wait "$server" 2>/dev/null || true
+check "once the server is gone, the next connection is answered at once, then reset" in_cs $TCP reset "$GHNET_CORP_IP4" 8081
+check "the bridge says why" grep -q "8081: answered early, but the connect failed (refused): reset" "$log"
+check "and the one after that is refused at once, as on the laptop" in_cs $TCP refused "$GHNET_CORP_IP4" 8081
+
 echo "- ssh through the bridge"
 check "ssh from the codespace to corp's sshd" bash -c "ip netns exec $GHNET_NS_CS ssh -F $GHNET_SSH_CONFIG corp echo corp-says-hi | grep -q corp-says-hi"
 
