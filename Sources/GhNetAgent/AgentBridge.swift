@@ -53,9 +53,8 @@ final class AgentBridge: Sendable {
                                  sink: session, transportPeer: transportPeer,
                                  dns: DNSHook(addresses: tunAddresses.map(\.network), sink: session, resolvConf: resolvConf, logger: Logger(label: "agent")),
                                  logger: logger)
-        let channel: any Channel
         do {
-            channel = try await tun.startReading(on: loop) { channel in
+            _ = try await tun.startReading(on: loop) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TunPacketHandler(bridge: bridge))
                 }

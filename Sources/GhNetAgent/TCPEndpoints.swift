@@ -18,8 +18,9 @@ import NIOCore
 /// ``maximumWindow``, the growth lent by one ``CreditBudget`` of ``creditBudget`` bytes for all
 /// connections.
 final class TCPEndpoints: @unchecked Sendable {
-    /// One connection and its stream on the wire.
-    private final class Entry {
+    /// One connection and its stream on the wire; used on the loop only (`@unchecked Sendable`
+    /// so its timer's closure, which runs there, may hold it).
+    private final class Entry: @unchecked Sendable {
         var connection: TCPConnection
         let stream: StreamID
         /// Bytes sent to the local side (the offset of the next data frame).

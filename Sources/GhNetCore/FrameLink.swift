@@ -88,15 +88,16 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
     @discardableResult
     public func send(_ frame: Frame) -> Bool {
         guard eventLoop.inEventLoop else {
-            eventLoop.execute { self.handler.send(frame) }
+            eventLoop.execute { _ = self.handler.send(frame) }
             return true
         }
         return handler.send(frame)
     }
 
-    /// Frames dropped so far (datagrams on a congested link, anything after the end).
-    public var droppedFrames: UInt64 {
-        eventLoop.inEventLoop ? handler.dropped : ((try? eventLoop.submit { self.handler.dropped }.wait()) ?? 0)
+    /// Frames dropped so far (datagrams on a congested link, anything after the end). On the loop.
+    var droppedFrames: UInt64 {
+        eventLoop.preconditionInEventLoop()
+        return handler.dropped
     }
 
     /// Starts handing frames to `receive` (on the loop): `leftover` first (bytes read in the raw
@@ -333,7 +334,8 @@ final class FrameLinkHandler: ChannelInboundHandler {
         }
         if !flushScheduled {
             flushScheduled = true
-            context.eventLoop.execute { self.flush() }
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { handler.value.flush() }
         }
         return true
     }

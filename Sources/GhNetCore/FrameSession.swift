@@ -103,7 +103,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// Serves the established link until it ends: answers keepalives, sends its own when quiet,
     /// watches for a dead link and for stop signals, and passes every other frame to `handle`,
     /// on the loop.
-    public func serve(stop: StopSignals, handle: @escaping (Frame) -> Void) async throws -> End {
+    public func serve(stop: StopSignals, handle: @escaping @Sendable (Frame) -> Void) async throws -> End {
         let promise = loop.makePromise(of: End.self)
         let loop = self.loop
         let watcher = Task {
@@ -115,7 +115,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         return try await promise.futureResult.get()
     }
 
-    private func startServing(promise: EventLoopPromise<End>, stop: StopSignals, handle: @escaping (Frame) -> Void) {
+    private func startServing(promise: EventLoopPromise<End>, stop: StopSignals, handle: @escaping @Sendable (Frame) -> Void) {
         endPromise = promise
         liveness = LinkLiveness(now: .now)
         ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in self.tick() }
@@ -177,6 +177,8 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         ticker?.cancel()
         goodbyeTimer?.cancel()
         link.pauseFrames()
+        let dropped = link.droppedFrames
+        if dropped > 0 { logger.info("\(dropped) datagram frames were dropped: the link was congested") }
         promise.completeWith(result)
     }
 }

@@ -56,7 +56,9 @@ public struct DNSExchange: Sendable {
         let promise = loop.makePromise(of: [UInt8].self)
         let queryID = Self.id(of: query), timeout = TimeAmount(udpTimeout)
         do {
-            let channel = try await DatagramBootstrap(group: loop)
+            // The query leaves on the loop as soon as the socket is there (the answer's deadline
+            // is already running), not after this task is scheduled again.
+            try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers(
@@ -64,8 +66,11 @@ public struct DNSExchange: Sendable {
                             OneShotAnswerHandler(queryID: queryID, framing: .datagram, promise: promise, timeout: timeout))
                     }
                 }
-                .connect(to: server).get()
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: query)), promise: nil)
+                .connect(to: server)
+                .map { channel in
+                    channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: query)), promise: nil)
+                }
+                .get()
         } catch {
             promise.fail(DNSExchangeError.unreachable("\(error)"))
         }
@@ -78,8 +83,12 @@ public struct DNSExchange: Sendable {
         let loop = group.next()
         let promise = loop.makePromise(of: [UInt8].self)
         let queryID = Self.id(of: query), timeout = TimeAmount(tcpTimeout)
+        var prefixed = ByteBuffer()
+        prefixed.writeInteger(UInt16(query.count))
+        prefixed.writeBytes(query)
+        let framed = prefixed
         do {
-            let channel = try await ClientBootstrap(group: loop)
+            try await ClientBootstrap(group: loop)
                 .connectTimeout(TimeAmount(tcpTimeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -87,11 +96,9 @@ public struct DNSExchange: Sendable {
                             OneShotAnswerHandler(queryID: queryID, framing: .lengthPrefixed, promise: promise, timeout: timeout))
                     }
                 }
-                .connect(to: server).get()
-            var framed = ByteBuffer()
-            framed.writeInteger(UInt16(query.count))
-            framed.writeBytes(query)
-            channel.writeAndFlush(framed, promise: nil)
+                .connect(to: server)
+                .map { channel in channel.writeAndFlush(framed, promise: nil) }
+                .get()
         } catch {
             promise.fail(DNSExchangeError.unreachable("\(error)"))
         }

@@ -283,6 +283,29 @@ func frameBenchmarks(_ runner: Runner) {
             }
         }
     }
+    // The link's real pattern: 64 KiB data frames read from the pipe in 64 KiB chunks, so nearly
+    // every frame straddles two chunks and is handed out as two slices.
+    let bulk = Frame.data(stream: 42, offset: 0, payload: byteBuffer(payload(65_483)))
+    runner.run("frame.streamdecode.data.65483B", bytes: 65_483, note: "FrameStreamDecoder, 64 frames read in 64 KiB chunks",
+               setUp: { () -> [ByteBuffer] in
+                   var b = allocator.buffer(capacity: 70_000 * 64)
+                   for _ in 0..<64 { try! encoder.encode(bulk, into: &b) }
+                   return stride(from: 0, to: b.readableBytes, by: 65_536).map { start in
+                       b.getSlice(at: start, length: min(65_536, b.readableBytes - start))!
+                   }
+               }) { chunks, n in
+        var decoder = FrameStreamDecoder()
+        var remaining = n
+        while remaining > 0 {
+            for chunk in chunks {
+                decoder.append(chunk)
+                while let frame = try! decoder.next() {
+                    if case .data(_, let offset, let body) = frame { sink &+= offset &+ UInt64(body.readableBytes) }
+                }
+            }
+            remaining -= min(remaining, 64)
+        }
+    }
     let credit = Frame.windowCredit(stream: 42, consumed: 1 << 33, window: 1 << 20)
     runner.run("frame.encode.windowCredit", bytes: 0, note: "a 21-byte control frame",
                setUp: { allocator.buffer(capacity: 64 * 32) }) { out, n in

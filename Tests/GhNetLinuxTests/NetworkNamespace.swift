@@ -19,21 +19,32 @@ enum NamespaceSupport {
 /// Sockets, netlink clients and TUN devices belong to the namespace of the thread that creates
 /// them, so tests create them through ``run(_:)``; once created, they are used from anywhere.
 /// ``with(role:_:)`` deletes the namespace whatever the test does.
+///
+/// Nothing here blocks a thread of Swift's cooperative pool (two threads on a two-core machine):
+/// running `ip` and waiting for the namespace thread happen on threads of their own, or every
+/// other suite running in parallel would stall meanwhile (their timeouts then fire early).
 final class NetworkNamespace: Sendable {
     let name: String
     private let thread: NamespaceThread
 
     /// Creates a namespace, runs `body` with it, and deletes it again, also when `body` throws.
     static func with<T: Sendable>(role: String, _ body: (NetworkNamespace) async throws -> T) async throws -> T {
-        let namespace = try NetworkNamespace(role: role)
+        let namespace = try await onOwnThread { try NetworkNamespace(role: role) }
         let result: Result<T, any Error>
         do {
             result = .success(try await body(namespace))
         } catch {
             result = .failure(error)
         }
-        namespace.destroy()
+        try? await onOwnThread { namespace.destroy() }
         return try result.get()
+    }
+
+    /// Runs blocking `work` on a new thread and waits for it without holding a pool thread.
+    private static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
     private init(role: String) throws {
@@ -53,8 +64,9 @@ final class NetworkNamespace: Sendable {
     }
 
     /// Runs `ip -n <name> ARGS…` (test set-up the code under test does not do itself).
-    func ip(_ arguments: String...) throws {
-        try Self.ip(["-n", name] + arguments)
+    func ip(_ arguments: String...) async throws {
+        let all = ["-n", name] + arguments
+        try await Self.onOwnThread { try Self.ip(all) }
     }
 
     /// True while `/run/netns/<name>` exists.

@@ -45,7 +45,7 @@ struct RouteInstallerTests {
         try await NetworkNamespace.with(role: "route") { namespace in
             let setup = try await TunSetup.make(in: namespace)
             let theirs = IPPrefix("198.18.7.0/24")!, ours = IPPrefix("198.18.8.0/24")!
-            try namespace.ip("route", "add", "198.18.7.0/24", "dev", setup.tun.name, "proto", "static")
+            try await namespace.ip("route", "add", "198.18.7.0/24", "dev", setup.tun.name, "proto", "static")
             let installer = RouteInstaller(netlink: setup.netlink, device: setup.tun)
 
             let changes = installer.apply([theirs, ours])
