@@ -178,7 +178,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         goodbyeTimer?.cancel()
         link.pauseFrames()
         let dropped = link.droppedFrames
-        if dropped > 0 { logger.info("\(dropped) datagram frames were dropped: the link was congested") }
+        if dropped > 0 { logger.info("\(dropped) frames were dropped (datagrams while the link was congested, or frames after its end)") }
         promise.completeWith(result)
     }
 }
