@@ -35,7 +35,7 @@ public final class TransportProcess: Sendable {
     /// on `loop`.
     public static func launch(argv: [String], loop: any EventLoop, logger: Logger) async throws -> TransportProcess {
         precondition(!argv.isEmpty)
-        let stdinPipe = try Pipe.make(), stdoutPipe = try Pipe.make(), stderrPipe = try Pipe.make()
+        let stdinPipe = try StreamChannel.make(), stdoutPipe = try StreamChannel.make(), stderrPipe = try Pipe.make()
         let tail = LineTail(capacity: 20)
         let pidBox = PidBox()
         let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
@@ -120,6 +120,34 @@ public final class TransportProcess: Sendable {
             await group.next()
             group.cancelAll()
         }
+    }
+}
+
+/// One direction of the byte stream between us and the child: a Unix stream socket pair used
+/// one way, read end and write end, both close-on-exec (swift-subprocess dups the child's end into
+/// place).
+///
+/// Not a pipe: a pipe wakes its writer as soon as one page is free, so while ssh reads its 32 KiB
+/// at a time from a full pipe, we were woken (and wrote 32 KiB) for every read it made — the
+/// whole download path paid a wake-up per 32 KiB. A socket wakes its writer only once three
+/// quarters of its buffer are free, so each wake-up moves hundreds of KiB.
+private enum StreamChannel {
+    /// The send buffer asked for on our end (the kernel caps it at `net.core.wmem_max`, doubled).
+    static let sendBuffer: Int32 = 1 << 20
+
+    static func make() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw TransportProcess.LaunchFailed(program: "socketpair", reason: String(cString: strerror(errno)))
+        }
+        for (fd, option) in [(fds[1], SO_SNDBUF), (fds[0], SO_RCVBUF)] {
+            var size = sendBuffer
+            _ = setsockopt(fd, SOL_SOCKET, option, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        // Used one way: fds[0] is read, fds[1] written.
+        _ = shutdown(fds[0], Int32(SHUT_WR))
+        _ = shutdown(fds[1], Int32(SHUT_RD))
+        return (fds[0], fds[1])
     }
 }
 
