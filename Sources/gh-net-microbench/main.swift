@@ -355,19 +355,21 @@ func packetBenchmarks(_ runner: Runner) {
         let packet = tcpPacket(payloadCount: size)
         // The agent's inbound path (PacketTranslator.inbound): IP parse, TCP view, checksum
         // check, header parse (which checks the checksum again).
-        runner.run("packet.parse.ipv4tcp.\(size)B", bytes: packet.count,
-                   note: "IPPacket.parse + TCPSegmentView + checksum + TCPSegmentHeader.parse",
-                   setUp: { packet }) { packet, n in
-            packet.withUnsafeBytes { bytes in
-                var acc: UInt64 = 0
-                for _ in 0..<n {
-                    let ip = try! IPPacket.parse(bytes)
-                    let view = try! TCPSegmentView(ip.transport(of: bytes))
-                    guard view.checksumVerifies(addresses: ip.addresses) else { fatalError("bad checksum") }
-                    let header = try! TCPSegmentHeader.parse(view, addresses: ip.addresses)
-                    acc &+= UInt64(header.sequenceNumber) &+ UInt64(view.payloadRange.count)
+        for trusted in [false, true] {
+            runner.run("packet.parse\(trusted ? ".offloaded" : "").ipv4tcp.\(size)B", bytes: packet.count,
+                       note: trusted ? "the same, checksum trusted (TUN checksum offload: what the agent does)"
+                                     : "IPPacket.parse + TCPSegmentView + TCPSegmentHeader.parse (checksum checked once)",
+                       setUp: { packet }) { packet, n in
+                packet.withUnsafeBytes { bytes in
+                    var acc: UInt64 = 0
+                    for _ in 0..<n {
+                        let ip = try! IPPacket.parse(bytes)
+                        let view = try! TCPSegmentView(ip.transport(of: bytes))
+                        let header = try! TCPSegmentHeader.parse(view, addresses: ip.addresses, checksumTrusted: trusted)
+                        acc &+= UInt64(header.sequenceNumber) &+ UInt64(view.payloadRange.count)
+                    }
+                    sink &+= acc
                 }
-                sink &+= acc
             }
         }
         runner.run("packet.headers.ipv4tcp.\(size)B", bytes: packet.count,
@@ -395,6 +397,20 @@ func packetBenchmarks(_ runner: Runner) {
                     var acc = 0
                     for _ in 0..<n {
                         acc &+= try! PacketBuilder.writeTCP(addresses: appAddresses.reversed, header: header, payload: body, into: buffer)
+                    }
+                    sink &+= UInt64(acc)
+                }
+            }
+        }
+        runner.run("packet.headers.offloaded.ipv4tcp.\(size)B", bytes: size + 52,
+                   note: "PacketBuilder.writeTCPHeaders, checksum left to the TUN (what the agent writes before the payload)",
+                   setUp: { [UInt8](repeating: 0, count: 128) }) { out, n in
+            data.withUnsafeBytes { body in
+                out.withUnsafeMutableBytes { buffer in
+                    var acc = 0
+                    for _ in 0..<n {
+                        acc &+= try! PacketBuilder.writeTCPHeaders(addresses: appAddresses.reversed, header: header, payload: body,
+                                                                   offloadingChecksum: true, into: buffer)
                     }
                     sink &+= UInt64(acc)
                 }
