@@ -155,10 +155,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(
+            name: "GhNetCoreTests",
+            dependencies: [
+                "GhNetCore", "GhNetWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress"]),
         .testTarget(
             name: "GhNetAgentTests",
-            dependencies: ["GhNetAgent", "GhNetDNS", "GhNetPackets", "GhNetWire", "GhNetAddress", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["GhNetAgent", "GhNetCore", "GhNetDNS", "GhNetPackets", "GhNetWire", "GhNetAddress", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "GhNetDNSTests", dependencies: ["GhNetDNS"]),
         .testTarget(name: "GhNetFlowsTests", dependencies: ["GhNetFlows"]),

@@ -30,8 +30,8 @@ final class AgentBridge: Sendable {
     private let transportPeer: IPAddress?
     private let drops = Mutex<[String: UInt64]>([:])
     private let tcp = Mutex<TCPEndpoints?>(nil)
-    /// The newest `dnsConfig` being applied (each waits for the one before).
-    private let dnsConfiguration = Mutex<Task<Void, Never>?>(nil)
+    /// The newest `routes` or `dnsConfig` being applied (each waits for the one before).
+    private let configuring = Mutex<Task<Void, Never>?>(nil)
     private let dns: DNSHook
 
     /// Creates the TUN device and starts reading it on the session's loop, where frames from the
@@ -97,7 +97,7 @@ final class AgentBridge: Sendable {
         case .answer(let reply):
             write(reply)
         case .tcp(let header, let addresses, let payload):
-            // Called on the TUN channel's event loop, where the TCP endpoints live.
+            // Called on the link's event loop (the TUN channel's too), where the TCP endpoints live.
             tcp.withLock { $0 }?.segment(header, addresses: addresses, payload: payload)
         case .drop(let reason):
             count(reason.description)
@@ -109,16 +109,10 @@ final class AgentBridge: Sendable {
     func frameFromLocal(_ frame: Frame) {
         switch frame {
         case .routes(let advertised):
-            applyRoutes(advertised)
+            inOrder { self.applyRoutes(advertised) }
         case .dnsConfig(let enabled, let domains):
-            // Starting the hook takes a moment (listeners, resolv.conf); configurations apply in order.
-            dnsConfiguration.withLock { previous in
-                let dns = self.dns
-                previous = Task { [previous] in
-                    await previous?.value
-                    await dns.apply(enabled: enabled, domains: domains)
-                }
-            }
+            let dns = self.dns
+            inOrder { await dns.apply(enabled: enabled, domains: domains) }
         case .dnsAnswer, .dnsFailure:
             dns.forwarder.localAnswered(frame)
         case .tcpOpenResult, .data, .windowCredit, .halfClose, .reset:
@@ -129,6 +123,17 @@ final class AgentBridge: Sendable {
                 return
             }
             write(packet)
+        }
+    }
+
+    /// Applies a configuration frame off the packet path's loop (netlink and resolv.conf calls
+    /// block for a moment), after every one that came before it.
+    private func inOrder(_ work: @escaping @Sendable () async -> Void) {
+        configuring.withLock { previous in
+            previous = Task { [previous] in
+                await previous?.value
+                await work()
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import NIOCore
 /// TUN delivers, the frames the local side sends and one timer each; what they decide goes out
 /// as packets into the TUN and frames to the local side.
 ///
-/// Everything runs on one event loop (the TUN channel's); other threads hand frames over with
+/// Everything runs on one event loop (the link's, which the TUN channel shares); other threads hand frames over with
 /// ``frame(_:)``. Bound: at most `maximumConnections` connections; a SYN beyond that gets an RST
 /// and a log line. Each connection's memory is bounded by its ``TCPConfiguration``: its send
 /// buffer holds at most the credit granted to the local side, which starts at
@@ -34,6 +34,9 @@ final class TCPEndpoints: @unchecked Sendable {
         var connected = false
         /// The app's SYN was answered before the local side's connect ended (early data).
         var answeredEarly = false
+        /// The local side holds the stream: connected, or still connecting with early data it
+        /// would write once connected. An end other than a clean close must reset it.
+        var localHoldsStream: Bool { connected || answeredEarly }
         var timer: Scheduled<Void>?
         var timerDeadline: TCPInstant?
 
@@ -159,7 +162,9 @@ final class TCPEndpoints: @unchecked Sendable {
                 recentConnects.failed(server)
                 if entry.answeredEarly {
                     // The app saw its connection accepted: all that is left to tell it is a reset.
+                    // The local side has already forgotten the stream.
                     logger.debug("tcp \(flow): answered early, but the connect failed (\(result)): reset")
+                    entry.answeredEarly = false
                     entry.connection.abort()
                 } else {
                     entry.connection.openFailed(Self.openFailure(result))
@@ -192,6 +197,7 @@ final class TCPEndpoints: @unchecked Sendable {
         case .reset(let stream, _):
             guard let (flow, entry) = lookup(stream) else { return }
             entry.connected = false
+            entry.answeredEarly = false
             entry.connection.abort()
             pump(entry, flow: flow, payload: nil, reopening: nil)
         default:
@@ -329,7 +335,8 @@ final class TCPEndpoints: @unchecked Sendable {
             // Both directions finished (or the stream never existed on the local side).
             break
         case .resetByApp, .aborted, .retransmissionsExhausted:
-            if entry.connected { sink.send(.reset(stream: entry.stream, reason: .aborted)) }
+            // Also while it is still connecting: its early bytes must not reach the server.
+            if entry.localHoldsStream { sink.send(.reset(stream: entry.stream, reason: .aborted)) }
         }
     }
 
@@ -337,6 +344,7 @@ final class TCPEndpoints: @unchecked Sendable {
     func closeAll() {
         for (flow, entry) in connections {
             entry.connected = false
+            entry.answeredEarly = false
             entry.connection.abort()
             pump(entry, flow: flow, payload: nil, reopening: nil)
         }

@@ -11,11 +11,49 @@ public protocol FrameSink: Sendable {
 }
 
 extension Frame {
-    /// Frames that may be lost like datagrams on a congested link: the app above retries.
-    var isDatagram: Bool {
+    /// Frames that may be lost on a congested link: datagrams (the app above retries), and the
+    /// answers to a peer that sends without reading ours (a keepalive's echo, the reset of a
+    /// stream we do not know), which would otherwise pile up without bound.
+    var isDroppable: Bool {
         switch self {
         case .udpDatagram, .icmpEchoRequest, .icmpEchoReply, .icmpError, .dnsQuery, .dnsAnswer, .dnsFailure: true
+        case .keepaliveAck, .reset(_, .unknownStream): true
         default: false
+        }
+    }
+}
+
+extension Frame {
+    /// Payloads smaller than this are copied out of the read buffer they are a slice of before the
+    /// frame is handed on: a small frame waiting in a socket's queue must not keep a whole read
+    /// buffer (up to ``StreamReadSize``'s maximum) alive.
+    static let smallPayloadLimit = 16 * 1024
+
+    /// The frame, with a small payload in storage of its own.
+    func compacted() -> Frame {
+        func own(_ payload: ByteBuffer) -> ByteBuffer? {
+            guard payload.readableBytes < Self.smallPayloadLimit else { return nil }
+            return ByteBuffer(bytes: payload.readableBytesView)
+        }
+        switch self {
+        case .data(let stream, let offset, let payload):
+            return own(payload).map { .data(stream: stream, offset: offset, payload: $0) } ?? self
+        case .udpDatagram(let source, let destination, let payload):
+            return own(payload).map { .udpDatagram(source: source, destination: destination, payload: $0) } ?? self
+        case .dnsQuery(let id, let payload):
+            return own(payload).map { .dnsQuery(id: id, payload: $0) } ?? self
+        case .dnsAnswer(let id, let payload):
+            return own(payload).map { .dnsAnswer(id: id, payload: $0) } ?? self
+        case .icmpEchoRequest(var echo):
+            guard let payload = own(echo.payload) else { return self }
+            echo.payload = payload
+            return .icmpEchoRequest(echo)
+        case .icmpEchoReply(var echo):
+            guard let payload = own(echo.payload) else { return self }
+            echo.payload = payload
+            return .icmpEchoReply(echo)
+        default:
+            return self
         }
     }
 }
@@ -36,7 +74,8 @@ extension Frame {
 /// Bound: frames the pipe has not taken yet stay in the channel's outbound buffer. Stream and
 /// control frames are always queued (their number is bounded by the credit windows and the
 /// stream tables); once more than ``datagramDropThreshold`` bytes wait, datagram frames (UDP,
-/// ICMP, DNS) are dropped and counted, as a congested link drops datagrams.
+/// ICMP, DNS) and answers to a peer that does not read (keepalive echoes, resets of unknown
+/// streams) are dropped and counted, as a congested link drops datagrams.
 public final class FrameLink: FrameSink, @unchecked Sendable {
     /// Bytes waiting in the pipe's outbound buffer beyond which datagram frames are dropped.
     public static let datagramDropThreshold = 8 << 20
@@ -84,10 +123,16 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
 
     // MARK: Frames
 
-    /// Sends a frame (from any thread; on the loop it is queued at once).
+    /// Sends a frame (from any thread; on the loop it is queued at once). From another thread,
+    /// a datagram frame the congested link would drop is refused here already (false), so the
+    /// caller can answer at once (DNS: SERVFAIL); any other frame is handed to the loop (true).
     @discardableResult
     public func send(_ frame: Frame) -> Bool {
         guard eventLoop.inEventLoop else {
+            if frame.isDroppable && !channel.isWritable {
+                eventLoop.execute { self.handler.countDropped() }
+                return false
+            }
             eventLoop.execute { _ = self.handler.send(frame) }
             return true
         }
@@ -292,7 +337,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private func deliverFrames() {
         do {
             while case .frames(let receive) = mode, let frame = try decoder.next() {
-                receive(frame)
+                receive(frame.compacted())
             }
         } catch {
             inputEnded(.failed(error))
@@ -322,7 +367,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
             dropped += 1
             return false
         }
-        if frame.isDatagram && !context.channel.isWritable {
+        if frame.isDroppable && !context.channel.isWritable {
             dropped += 1
             return false
         }
@@ -347,6 +392,10 @@ final class FrameLinkHandler: ChannelInboundHandler {
         for buffer in batch.buffers { context.write(wrapOutboundOut(buffer), promise: nil) }
         batch = FrameBatch()
         context.flush()
+    }
+
+    func countDropped() {
+        dropped += 1
     }
 
     func finishOutput(promise: EventLoopPromise<Void>? = nil) {

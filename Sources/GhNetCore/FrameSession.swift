@@ -106,12 +106,14 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     public func serve(stop: StopSignals, handle: @escaping @Sendable (Frame) -> Void) async throws -> End {
         let promise = loop.makePromise(of: End.self)
         let loop = self.loop
+        loop.execute { self.startServing(promise: promise, stop: stop, handle: handle) }
+        // Queued on the loop after the start, so a signal that came earlier (during delivery or
+        // set-up, when `wait()` returns at once) finds the session serving.
         let watcher = Task {
             guard let signal = await stop.wait() else { return }
             loop.execute { self.stopRequested(signal) }
         }
         defer { watcher.cancel() }
-        loop.execute { self.startServing(promise: promise, stop: stop, handle: handle) }
         return try await promise.futureResult.get()
     }
 

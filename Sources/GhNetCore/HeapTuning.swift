@@ -6,7 +6,7 @@ import CGhNetHeap
 /// By default glibc gives blocks over 128 KiB their own `mmap` and hands freed memory at the top
 /// of the heap back to the kernel once 128 KiB are free; each time such memory is used again,
 /// every page of it faults and is zeroed (a tenth of the agent's time under load, measured with
-/// `perf`). Here blocks up to 32 MiB (glibc's maximum) come from the heap and up to 64 MiB of free heap is kept, so
+/// `perf`). Here blocks up to 32 MiB (glibc's maximum) come from the heap and each heap arena keeps up to 64 MiB free, so
 /// freed buffers are reused as they are. Memory stays bounded: what is kept is at most what the
 /// flow-control windows let the process hold at its peak.
 public enum HeapTuning {

@@ -1,11 +1,12 @@
 import NIOCore
 
-/// How the stream's pipe is read: reads that grow with the traffic up to 1 MiB (the pipe's
-/// size, see ``PipeCapacity``), so a bulk transfer arrives in few, large chunks that hold many
-/// whole frames (``FrameReader`` decodes them without copying).
+/// How the transport's stream is read: reads that grow with the traffic up to 256 KiB, so a bulk
+/// transfer arrives in few, large chunks holding several frames, which ``FrameStreamDecoder``
+/// hands out as slices. Not larger: a slice keeps its whole read buffer alive, so the read size
+/// bounds what a large payload waiting in a queue can pin (small payloads are copied out).
 public enum StreamReadSize {
-    /// The allocator for the stream's pipe channel.
+    /// The allocator for the stream's channel.
     public static var allocator: AdaptiveRecvByteBufferAllocator {
-        AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 64 * 1024, maximum: 1 << 20)
+        AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 64 * 1024, maximum: 256 * 1024)
     }
 }

@@ -35,6 +35,8 @@ public struct FrameStreamDecoder: Sendable {
     /// Chunks appended and not yet looked at.
     private var chunks = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     private var openData: OpenData?
+    /// The error that ended decoding here (the inner decoder keeps its own).
+    private var failure: WireError?
 
     /// A decoder that rejects frames longer than `maximumFrameLength`, as ``FrameDecoder`` does.
     public init(maximumFrameLength: Int = FrameDecoder.defaultMaximumFrameLength) {
@@ -60,6 +62,7 @@ public struct FrameStreamDecoder: Sendable {
     /// The next frame, or a piece of a `data` frame; `nil` when more bytes are needed.
     /// - Throws: ``WireError`` when the bytes are not valid frames (final).
     public mutating func next() throws(WireError) -> Frame? {
+        if let failure { throw failure }
         while true {
             if openData != nil {
                 if pending.readableBytes == 0 {
@@ -69,7 +72,7 @@ public struct FrameStreamDecoder: Sendable {
                 return dataPiece()
             }
             if let frame = try decoder.decode(buffer: &pending) { return frame }
-            if startsData() { continue }
+            if try startsData() { continue }
             guard var chunk = chunks.popFirst() else { return nil }
             if pending.readableBytes == 0 {
                 pending = chunk
@@ -83,16 +86,23 @@ public struct FrameStreamDecoder: Sendable {
     }
 
     /// Begins passing on a `data` frame whose header is in but whose payload is not all there.
-    private mutating func startsData() -> Bool {
+    /// - Throws: ``WireError/invalidValue(_:field:)`` when the payload would run past the
+    ///   largest stream offset, as ``FrameDecoder`` does for a whole frame.
+    private mutating func startsData() throws(WireError) -> Bool {
         guard pending.readableBytes > Self.dataHeaderLength,
               pending.getInteger(at: pending.readerIndex + 4, as: UInt8.self) == FrameKind.data.rawValue,
               let length = pending.getInteger(at: pending.readerIndex, as: UInt32.self).map(Int.init),
               length > Self.dataHeaderLength - 4 else { return false }
         // decode(buffer:) has checked the length against the limit and found the frame unfinished.
-        pending.moveReaderIndex(forwardBy: 5)
-        let stream = StreamID(rawValue: pending.readInteger(as: UInt32.self)!)
-        let offset = pending.readInteger(as: UInt64.self)!
-        openData = OpenData(stream: stream, offset: offset, remaining: length - (Self.dataHeaderLength - 4))
+        let remaining = length - (Self.dataHeaderLength - 4)
+        let stream = StreamID(rawValue: pending.getInteger(at: pending.readerIndex + 5, as: UInt32.self)!)
+        let offset = pending.getInteger(at: pending.readerIndex + 9, as: UInt64.self)!
+        guard offset <= UInt64.max - UInt64(remaining) else {
+            failure = .invalidValue(.data, field: "offset")
+            throw failure!
+        }
+        pending.moveReaderIndex(forwardBy: Self.dataHeaderLength)
+        openData = OpenData(stream: stream, offset: offset, remaining: remaining)
         return true
     }
 

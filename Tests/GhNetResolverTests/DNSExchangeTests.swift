@@ -57,7 +57,7 @@ import Glibc
         }
     }
 
-    @Test func silentServerTimesOutWithinTheTimeout() async throws {
+    @Test func silentServerTimesOutAfterTheTimeout() async throws {
         try await withChannels { channels in
             let server = try await FakeUDPServer.start(on: channels) { _ in [] }
             let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))

@@ -180,4 +180,13 @@ import Testing
         #expect(try decoder.next() == .keepalive(nonce: 9))
         #expect(decoder.bufferedBytes == 0)
     }
+
+    @Test func aSplitDataFrameRunningPastTheLargestOffsetIsRejectedAndStaysRejected() throws {
+        let stream = Fixtures.encode([.data(stream: 1, offset: UInt64.max - 10, payload: Fixtures.payload(100))])
+        var decoder = FrameStreamDecoder()
+        decoder.append(stream.getSlice(at: 0, length: 40)!)
+        #expect(throws: WireError.invalidValue(.data, field: "offset")) { try decoder.next() }
+        decoder.append(Fixtures.encode([.keepalive(nonce: 1)]))
+        #expect(throws: WireError.invalidValue(.data, field: "offset")) { try decoder.next() }
+    }
 }

@@ -1,0 +1,123 @@
+import GhNetAddress
+import GhNetCore
+import GhNetPackets
+import GhNetWire
+import Logging
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+@testable import GhNetAgent
+
+/// The agent's TCP side with early data: which SYNs are answered before the local side
+/// connected, and what the local side hears when such a connection ends early.
+@Suite struct TCPEndpointsEarlyDataTests {
+    /// Frames for the local side and packets for the app, as the endpoints emit them.
+    final class Wire: FrameSink, @unchecked Sendable {
+        let frames = Mutex<[Frame]>([])
+        let packets = Mutex<[[UInt8]]>([])
+
+        func send(_ frame: Frame) -> Bool {
+            frames.withLock { $0.append(frame) }
+            return true
+        }
+
+        /// The TCP headers written to the app so far, in order.
+        var segments: [TCPSegmentHeader] {
+            packets.withLock { $0 }.compactMap { bytes in
+                bytes.withUnsafeBytes { raw -> TCPSegmentHeader? in
+                    guard let ip = try? IPPacket.parse(raw), let view = try? TCPSegmentView(ip.transport(of: raw)) else { return nil }
+                    return try? TCPSegmentHeader.parse(view, addresses: ip.addresses)
+                }
+            }
+        }
+    }
+
+    let server = IPAddress("198.18.2.10")!
+    let app = IPAddress("198.18.0.2")!
+
+    func makeEndpoints(earlyData: Bool) -> (TCPEndpoints, Wire, EmbeddedEventLoop) {
+        let loop = EmbeddedEventLoop()
+        let wire = Wire()
+        let endpoints = TCPEndpoints(loop: loop, sink: wire, mtu: 1500, offloadChecksums: false, earlyData: earlyData,
+                                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { head, tail, _ in
+            wire.packets.withLock { $0.append(Array(head) + Array(tail)) }
+            return true
+        }
+        return (endpoints, wire, loop)
+    }
+
+    func addresses() -> IPAddressPair { IPAddressPair(source: app, destination: server)! }
+
+    func syn(port: UInt16) -> TCPSegmentHeader {
+        TCPSegmentHeader(sourcePort: port, destinationPort: 80, sequenceNumber: 1000, acknowledgmentNumber: 0, flags: [.syn],
+                         window: 65535, options: TCPOptions(maximumSegmentSize: 1460))
+    }
+
+    /// The stream of the newest `tcpOpen`.
+    func openedStream(_ wire: Wire) -> StreamID? {
+        wire.frames.withLock { $0 }.compactMap { frame -> StreamID? in
+            if case .tcpOpen(let stream, _, _, _) = frame { return stream }
+            return nil
+        }.last
+    }
+
+    /// A first connection to the server that the local side connects: the server now vouches.
+    func connectOnce(_ endpoints: TCPEndpoints, _ wire: Wire) throws {
+        endpoints.segment(syn(port: 40000), addresses: addresses(), payload: ByteBuffer())
+        #expect(wire.segments.isEmpty, "a first contact's SYN is held")
+        let stream = try #require(openedStream(wire))
+        endpoints.frame(.tcpOpenResult(stream: stream, result: .connected(local: Endpoint(app, port: 1), window: 65536)))
+        #expect(wire.segments.last?.flags == [.syn, .ack])
+    }
+
+    @Test func aServerThatJustAcceptedHasTheNextSYNAnsweredAtOnce() throws {
+        let (endpoints, wire, _) = makeEndpoints(earlyData: true)
+        try connectOnce(endpoints, wire)
+        let before = wire.segments.count
+        endpoints.segment(syn(port: 40001), addresses: addresses(), payload: ByteBuffer())
+        #expect(wire.segments.count == before + 1 && wire.segments.last?.flags == [.syn, .ack], "answered before the open result")
+        #expect(wire.segments.last?.destinationPort == 40001)
+    }
+
+    @Test func withoutTheCapabilityEverySYNWaits() throws {
+        let (endpoints, wire, _) = makeEndpoints(earlyData: false)
+        try connectOnce(endpoints, wire)
+        let before = wire.segments.count
+        endpoints.segment(syn(port: 40001), addresses: addresses(), payload: ByteBuffer())
+        #expect(wire.segments.count == before)
+    }
+
+    @Test func anAppThatResetsBeforeTheConnectEndedResetsTheLocalStreamToo() throws {
+        let (endpoints, wire, _) = makeEndpoints(earlyData: true)
+        try connectOnce(endpoints, wire)
+        endpoints.segment(syn(port: 40001), addresses: addresses(), payload: ByteBuffer())
+        let stream = try #require(openedStream(wire))
+        let synAck = try #require(wire.segments.last)
+        // The app completes the handshake with its request, then resets.
+        let request = ByteBuffer(string: "POST /order")
+        endpoints.segment(TCPSegmentHeader(sourcePort: 40001, destinationPort: 80, sequenceNumber: 1001,
+                                           acknowledgmentNumber: synAck.sequenceNumber &+ 1, flags: [.ack, .psh], window: 65535),
+                          addresses: addresses(), payload: request)
+        #expect(wire.frames.withLock { $0 }.contains(.data(stream: stream, offset: 0, payload: request)), "the early bytes went to the local side")
+        endpoints.segment(TCPSegmentHeader(sourcePort: 40001, destinationPort: 80, sequenceNumber: 1001 + 11,
+                                           acknowledgmentNumber: 0, flags: [.rst], window: 0),
+                          addresses: addresses(), payload: ByteBuffer())
+        #expect(wire.frames.withLock { $0 }.last == .reset(stream: stream, reason: .aborted),
+                "the local side, still connecting, must drop the early bytes instead of writing them")
+    }
+
+    @Test func aConnectThatFailsAfterAnEarlyAnswerResetsTheAppAndTheNextSYNWaits() throws {
+        let (endpoints, wire, _) = makeEndpoints(earlyData: true)
+        try connectOnce(endpoints, wire)
+        endpoints.segment(syn(port: 40001), addresses: addresses(), payload: ByteBuffer())
+        let stream = try #require(openedStream(wire))
+        let framesBefore = wire.frames.withLock { $0.count }
+        endpoints.frame(.tcpOpenResult(stream: stream, result: .refused))
+        #expect(wire.segments.last?.flags.contains(.rst) == true, "the app's accepted connection is reset")
+        #expect(wire.frames.withLock { $0.count } == framesBefore, "the local side already forgot the stream: nothing more to say")
+        let before = wire.segments.count
+        endpoints.segment(syn(port: 40002), addresses: addresses(), payload: ByteBuffer())
+        #expect(wire.segments.count == before, "after a failure the next SYN waits for the real outcome")
+    }
+}

@@ -1,0 +1,155 @@
+import GhNetWire
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import GhNetCore
+
+/// The link's channel handler on an embedded channel: frames in as bytes arrive, in order,
+/// paused and resumed; ends told apart; frames out in one write per loop round; datagrams
+/// dropped when the link is congested.
+@Suite struct FrameLinkTests {
+    /// What the handler handed out.
+    final class Received {
+        var frames: [Frame] = []
+        var ends: [String] = []
+    }
+
+    func makeLink() throws -> (FrameLink, EmbeddedChannel) {
+        let channel = EmbeddedChannel()
+        let link = try FrameLink.install(on: channel)
+        return (link, channel)
+    }
+
+    func encode(_ frames: [Frame]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for frame in frames { frame.encode(into: &buffer) }
+        return buffer
+    }
+
+    func receive(on link: FrameLink, leftover: ByteBuffer = ByteBuffer()) -> Received {
+        let received = Received()
+        link.receiveFrames(leftover: leftover, ended: { end in
+            switch end {
+            case .closed: received.ends.append("closed")
+            case .failed(let error): received.ends.append("failed: \(error)")
+            }
+        }) { received.frames.append($0) }
+        return received
+    }
+
+    let credit = Frame.windowCredit(stream: 1, consumed: 10, window: 1000)
+    let ping = Frame.keepalive(nonce: 7)
+
+    @Test func framesComeOutAsTheirBytesArriveLeftoverFirst() throws {
+        let (link, channel) = try makeLink()
+        let bytes = encode([ping, credit])
+        let received = receive(on: link, leftover: bytes.getSlice(at: 0, length: 3)!)
+        #expect(received.frames.isEmpty)
+        try channel.writeInbound(bytes.getSlice(at: 3, length: 10)!)
+        #expect(received.frames == [ping])
+        try channel.writeInbound(bytes.getSlice(at: 13, length: bytes.readableBytes - 13)!)
+        #expect(received.frames == [ping, credit])
+    }
+
+    @Test func aPausedLinkKeepsFramesUntilItIsResumed() throws {
+        let (link, channel) = try makeLink()
+        let first = Received()
+        link.receiveFrames(leftover: ByteBuffer(), ended: { _ in }) { frame in
+            first.frames.append(frame)
+            link.pauseFrames()
+        }
+        try channel.writeInbound(encode([ping, credit, .keepalive(nonce: 8)]))
+        #expect(first.frames == [ping], "paused after the first frame")
+        let rest = receive(on: link)
+        #expect(rest.frames == [credit, .keepalive(nonce: 8)])
+    }
+
+    @Test func theEndBetweenFramesIsAClose() throws {
+        let (link, channel) = try makeLink()
+        let received = receive(on: link)
+        try channel.writeInbound(encode([ping]))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(received.frames == [ping] && received.ends == ["closed"])
+    }
+
+    @Test func theEndInsideAFrameIsAFailureSaidOnce() throws {
+        let (link, channel) = try makeLink()
+        let received = receive(on: link)
+        try channel.writeInbound(encode([credit]).getSlice(at: 0, length: 9)!)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        _ = try? channel.finish()
+        #expect(received.ends == ["failed: the link ended in the middle of a frame (9 bytes pending)"])
+    }
+
+    @Test func anEndWhilePausedIsToldOnResuming() throws {
+        let (link, channel) = try makeLink()
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        let received = receive(on: link)
+        #expect(received.ends == ["closed"])
+    }
+
+    @Test func malformedBytesEndTheLinkWithTheWireError() throws {
+        let (link, channel) = try makeLink()
+        let received = receive(on: link)
+        try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 1, 0xEE]))
+        #expect(received.ends == ["failed: \(WireError.unknownKind(0xEE))"])
+        #expect(!channel.isActive, "the link is closed")
+    }
+
+    @Test func framesSentInOneRoundLeaveTogetherWhenTheRoundEnds() throws {
+        let (link, channel) = try makeLink()
+        link.send(ping)
+        link.send(credit)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing before the round ends")
+        channel.embeddedEventLoop.run()
+        var written = ByteBuffer()
+        while var part = try channel.readOutbound(as: ByteBuffer.self) { written.writeBuffer(&part) }
+        #expect(written == encode([ping, credit]))
+    }
+
+    @Test func smallPayloadsGetStorageOfTheirOwn() throws {
+        let (link, channel) = try makeLink()
+        let received = receive(on: link)
+        let chunk = encode([.data(stream: 3, offset: 0, payload: ByteBuffer(string: "small")),
+                            .data(stream: 3, offset: 5, payload: ByteBuffer(repeating: 1, count: 20_000))])
+        try channel.writeInbound(chunk)
+        guard case .data(_, _, let small)? = received.frames.first, case .data(_, _, let large)? = received.frames.last else {
+            Issue.record("no data frames: \(received.frames)")
+            return
+        }
+        let chunkStart = chunk.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress!) }
+        let chunkRange = chunkStart..<(chunkStart + UInt(chunk.readableBytes))
+        #expect(!chunkRange.contains(small.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress!) }), "copied out")
+        #expect(chunkRange.contains(large.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress!) }), "a slice")
+    }
+
+    @Test func aCongestedLinkDropsDatagramsButNeverStreamFrames() throws {
+        let (link, channel) = try makeLink()
+        channel.isWritable = false
+        let datagram = Frame.udpDatagram(source: Endpoint(.v4(0xC612_0002), port: 1), destination: Endpoint(.v4(0xC612_020A), port: 7),
+                                         payload: ByteBuffer(string: "x"))
+        #expect(!link.send(datagram))
+        #expect(!link.send(.keepaliveAck(nonce: 1)), "an answer to a peer that does not read is dropped too")
+        #expect(link.send(credit))
+        channel.embeddedEventLoop.run()
+        #expect(link.droppedFrames == 2)
+        var written = ByteBuffer()
+        while var part = try channel.readOutbound(as: ByteBuffer.self) { written.writeBuffer(&part) }
+        #expect(written == encode([credit]))
+    }
+
+    @Test func rawBytesComeFirstThenFrames() throws {
+        let (link, channel) = try makeLink()
+        let chunk = channel.embeddedEventLoop.flatSubmit {
+            link.channel.pipeline.handler(type: FrameLinkHandler.self).flatMap { handler in
+                handler.nextRawChunk(on: channel.embeddedEventLoop)
+            }
+        }
+        try channel.writeInbound(ByteBuffer(string: "GHNET-BOOT exec root\n"))
+        channel.embeddedEventLoop.run()
+        #expect(try chunk.wait() == ByteBuffer(string: "GHNET-BOOT exec root\n"))
+        try channel.writeInbound(encode([ping]))
+        let received = receive(on: link)
+        #expect(received.frames == [ping], "bytes read in the raw phase and not yet taken are decoded as frames")
+    }
+}
