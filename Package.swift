@@ -29,7 +29,7 @@ let package = Package(
         // Pure: IPv4/IPv6/ICMP/UDP/TCP packet views, checksums, parse and emit.
         .target(name: "GhNetPackets", dependencies: ["GhNetAddress"]),
         // Pure: the userspace TCP state machine the agent runs for every codespace connection.
-        .target(name: "GhNetTCP", dependencies: ["GhNetAddress", "GhNetPackets"]),
+        .target(name: "GhNetTCP", dependencies: ["GhNetAddress", "GhNetPackets", .product(name: "NIOCore", package: "swift-nio")]),
         // Pure: DNS messages parsed for the DNS panel and the logs (never trusted, never rewritten).
         .target(name: "GhNetDNS"),
         // Pure: the terminal view: the model, the layout of header, NAT and DNS panels and the
@@ -164,7 +164,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress"]),
+        .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "GhNetAgentTests",
             dependencies: ["GhNetAgent", "GhNetCore", "GhNetDNS", "GhNetPackets", "GhNetWire", "GhNetAddress", .product(name: "Logging", package: "swift-log"),

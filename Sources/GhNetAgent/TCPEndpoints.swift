@@ -180,7 +180,7 @@ final class TCPEndpoints: @unchecked Sendable {
                 flowControlBroken(entry, flow: flow, "\(error)")
                 return
             }
-            let accepted = payload.withUnsafeReadableBytes { entry.connection.send($0) }
+            let accepted = entry.connection.send(payload)
             guard accepted == count else {
                 flowControlBroken(entry, flow: flow, "\(count - accepted) bytes beyond the send buffer")
                 return

@@ -1,4 +1,5 @@
 import GhNetPackets
+import NIOCore
 
 /// Inputs from the bridge side: the local side's connect outcome, server bytes and close,
 /// credit from the local reader, and aborts.
@@ -26,14 +27,19 @@ extension TCPConnection {
     }
 
     /// Bytes from the far server for the app, appended to the send buffer as far as it has
-    /// room; returns how many were taken. The local side never sends past its credit, so a
-    /// short count means it broke the credit. Takes nothing before the open succeeded, after
-    /// ``shutdownWrite()`` or once closed.
-    public mutating func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+    /// room (the buffer is kept, not copied); returns how many were taken. The local side never
+    /// sends past its credit, so a short count means it broke the credit. Takes nothing before
+    /// the open succeeded, after ``shutdownWrite()`` or once closed.
+    public mutating func send(_ bytes: ByteBuffer) -> Int {
         switch state {
         case .synReceived, .established, .closeWait: sender.append(bytes)
         case .awaitingOpen, .lastAck, .finWait1, .finWait2, .closing, .timeWait, .closed: 0
         }
+    }
+
+    /// ``send(_:)-(ByteBuffer)`` of a copy of `bytes`.
+    public mutating func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+        send(ByteBuffer(bytes: bytes))
     }
 
     /// The far server closed its side: send FIN after the buffered bytes (ESTABLISHED →

@@ -131,8 +131,6 @@ public struct TCPConnection: Sendable {
 
     /// Server bytes held: sent but unacknowledged, or not sent yet.
     public var bufferedSendBytes: Int { sender.buffer.count }
-    /// Bytes of storage the send buffer has allocated (at most ``TCPConfiguration/sendBufferCapacity``).
-    public var sendBufferStorage: Int { sender.buffer.capacity }
     /// How many more server bytes ``send(_:)`` would take now.
     public var sendBufferSpace: Int { sender.finQueued ? 0 : sender.buffer.freeSpace }
     /// App bytes held out of order (at most ``TCPConfiguration/maximumOutOfOrderBytes``).

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The send half of a connection: the server → app stream in the send buffer, what the app has
 /// acknowledged, its window, and the retransmission, persist and congestion state.
 ///
@@ -14,7 +16,7 @@ struct TCPSender: Sendable {
     let timesSegments: Bool
 
     /// Unacknowledged and unsent bytes.
-    private(set) var buffer: ByteRing
+    private(set) var buffer: SendQueue
     /// Data bytes acknowledged and dropped from the buffer.
     private(set) var released = 0
     /// The far server closed: a FIN follows the last byte.
@@ -69,7 +71,7 @@ struct TCPSender: Sendable {
         self.segmentSize = segmentSize
         self.windowShift = windowShift
         self.timesSegments = timesSegments
-        buffer = ByteRing(limit: configuration.sendBufferCapacity)
+        buffer = SendQueue(limit: configuration.sendBufferCapacity)
         congestion = CongestionControl(segmentSize: segmentSize)
         timeout = RetransmissionTimeout(
             initial: configuration.initialRetransmissionTimeout.nanosecondCount,
@@ -88,8 +90,8 @@ struct TCPSender: Sendable {
 
     // MARK: The stream
 
-    /// Appends bytes from the far server, as many as fit; returns how many.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) -> Int {
+    /// Appends bytes from the far server, as many as fit (kept, not copied); returns how many.
+    mutating func append(_ bytes: ByteBuffer) -> Int {
         finQueued ? 0 : buffer.append(bytes)
     }
 
@@ -99,7 +101,7 @@ struct TCPSender: Sendable {
     }
 
     /// The payload length and FIN of a segment starting at `start`, at most `limit` bytes and
-    /// never across the buffer's wrap point.
+    /// never across two of the buffers the bytes came in.
     private func shape(at start: Int, limit: Int) -> (length: Int, fin: Bool) {
         guard start < dataEnd else { return (0, finQueued && start == dataEnd) }
         let length = min(limit, dataEnd - start, buffer.contiguousCount(from: start - 1 - released))

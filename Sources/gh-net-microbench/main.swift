@@ -538,12 +538,13 @@ func tcpBenchmarks(_ runner: Runner) {
         }
         // Server → app: bytes into the send buffer, segments out (payload read in place), the
         // app acknowledging every segment.
+        let frame = ByteBuffer(bytes: payload(mss))
         runner.run("tcp.send.segment.\(mss)B", bytes: mss,
-                   note: "send + nextSegment + withPayload + the app's ACK",
+                   note: "send (the frame's buffer kept, not copied) + nextSegment + withPayload + the app's ACK",
                    setUp: { TCPBench(mss: mss) }) { bench, n in
             var sent = 0
             while sent < n {
-                _ = bench.chunk.withUnsafeBytes { bench.connection.send(UnsafeRawBufferPointer(rebasing: $0[0..<mss])) }
+                _ = bench.connection.send(frame)
                 while let segment = bench.connection.nextSegment(now: bench.now) {
                     let count = bench.connection.withPayload(of: segment) { raw -> Int in
                         if raw.count > 0 { sink &+= UInt64(raw[0]) }

@@ -1,55 +1,51 @@
+import NIOCore
 import Testing
 @testable import GhNetTCP
 
-/// The send ring and the out-of-order queue on their own.
+/// The send queue and the out-of-order queue on their own.
 @Suite struct BufferTests {
-    private func append(_ ring: inout ByteRing, _ bytes: [UInt8]) -> Int {
-        bytes.withUnsafeBytes { ring.append($0) }
+    /// Bytes as a buffer of their own.
+    private func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+
+    private func read(_ queue: SendQueue, from index: Int, count: Int) -> [UInt8] {
+        queue.withBytes(from: index, count: count) { Array($0) }
     }
 
-    private func read(_ ring: ByteRing, from index: Int, count: Int) -> [UInt8] {
-        ring.withBytes(from: index, count: count) { Array($0) }
+    @Test func theSendQueueIsBoundedAndTakesOnlyWhatFits() {
+        var queue = SendQueue(limit: 100_000)
+        #expect(queue.append(buffer(pattern(1000))) == 1000)
+        #expect(queue.append(buffer(pattern(200_000, from: 1000))) == 99_000)
+        #expect(queue.count == 100_000 && queue.freeSpace == 0)
+        #expect(queue.append(buffer([1])) == 0)
+        #expect(read(queue, from: 500, count: 500) == pattern(500, from: 500))
+        #expect(read(queue, from: 1000, count: 99_000) == pattern(99_000, from: 1000))
+        queue.removeFirst(100_000)
+        #expect(queue.count == 0 && queue.contiguousCount(from: 0) == 0)
+        #expect(queue.append(buffer([1, 2, 3])) == 3)
     }
 
-    @Test func theRingIsBoundedGrowsOnDemandAndFreesWhenEmpty() {
-        var ring = ByteRing(limit: 100_000)
-        #expect(ring.capacity == 0)
-        #expect(append(&ring, pattern(1000)) == 1000)
-        #expect(ring.capacity == ByteRing.minimumCapacity)
-        #expect(append(&ring, pattern(200_000, from: 1000)) == 99_000)
-        #expect(ring.count == 100_000 && ring.freeSpace == 0)
-        #expect(ring.capacity == 100_000)
-        #expect(read(ring, from: 500, count: 1000) == pattern(1000, from: 500))
-        ring.removeFirst(100_000)
-        #expect(ring.capacity == 0)
-        #expect(append(&ring, [1, 2, 3]) == 3)
+    @Test func runsStopAtTheEndOfTheBufferTheyStartIn() {
+        var queue = SendQueue(limit: 1 << 20)
+        _ = queue.append(buffer(pattern(4000)))
+        _ = queue.append(buffer(pattern(2000, from: 4000)))
+        #expect(queue.contiguousCount(from: 0) == 4000)
+        #expect(queue.contiguousCount(from: 3999) == 1)
+        #expect(queue.contiguousCount(from: 4000) == 2000)
+        queue.removeFirst(3000)
+        #expect(queue.count == 3000)
+        #expect(queue.contiguousCount(from: 0) == 1000)
+        #expect(read(queue, from: 0, count: 1000) + read(queue, from: 1000, count: 2000) == pattern(3000, from: 3000))
+        queue.removeFirst(1500)
+        #expect(queue.contiguousCount(from: 0) == 1500)
+        #expect(read(queue, from: 0, count: 1500) == pattern(1500, from: 4500))
     }
 
-    @Test func runsStopAtTheWrapPoint() {
-        var ring = ByteRing(limit: 4096)
-        _ = append(&ring, pattern(4000))
-        ring.removeFirst(3000)
-        _ = append(&ring, pattern(2000, from: 4000))
-        #expect(ring.count == 3000)
-        #expect(ring.capacity == 4096)
-        #expect(ring.contiguousCount(from: 0) == 1096)
-        #expect(ring.contiguousCount(from: 1096) == 1904)
-        #expect(read(ring, from: 0, count: 1096) + read(ring, from: 1096, count: 1904) == pattern(3000, from: 3000))
-        // Growing straightens the ring.
-        var big = ByteRing(limit: 1 << 20)
-        _ = append(&big, pattern(4000))
-        big.removeFirst(3000)
-        _ = append(&big, pattern(2000, from: 4000))
-        _ = append(&big, pattern(10_000, from: 6000))
-        #expect(big.contiguousCount(from: 0) == big.count)
-        #expect(read(big, from: 0, count: big.count) == pattern(13_000, from: 3000))
-    }
-
-    @Test func aSmallRingKeepsItsStorageWhenEmpty() {
-        var ring = ByteRing(limit: 1 << 20)
-        _ = append(&ring, pattern(100))
-        ring.removeFirst(100)
-        #expect(ring.capacity == ByteRing.minimumCapacity)
+    @Test func theBuffersAreKeptNotCopied() {
+        var queue = SendQueue(limit: 1 << 20)
+        let original = buffer(pattern(5000))
+        _ = queue.append(original)
+        let start = original.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress!) }
+        #expect(queue.withBytes(from: 100, count: 10) { UInt(bitPattern: $0.baseAddress!) } == start + 100)
     }
 
     private func insert(_ queue: inout ReassemblyQueue, at start: Int, count: Int) {
