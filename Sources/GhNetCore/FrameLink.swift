@@ -246,7 +246,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let chunk = unwrapInboundIn(data)
+        let chunk = unwrapInboundIn(data).compactedIfSparse()
         switch mode {
         case .raw:
             if let waiter = rawWaiter {

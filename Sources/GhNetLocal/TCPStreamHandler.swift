@@ -82,7 +82,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     // MARK: server → agent
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data).compactedIfSparse()
         // Keep the read buffer itself when nothing waits (the usual case): its slices become the
         // data frames' payloads without a copy.
         if pendingToAgent.readableBytes == 0 { pendingToAgent = buffer } else { pendingToAgent.writeBuffer(&buffer) }

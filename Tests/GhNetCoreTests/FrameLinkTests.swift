@@ -153,3 +153,17 @@ import Testing
         #expect(received.frames == [ping], "bytes read in the raw phase and not yet taken are decoded as frames")
     }
 }
+
+/// Reads that filled little of their buffer get storage of their own size.
+@Suite struct SparseReadTests {
+    @Test func aSmallReadIsCopiedAFullOneKept() {
+        var sparse = ByteBufferAllocator().buffer(capacity: 256 * 1024)
+        sparse.writeString("a few bytes")
+        let compacted = sparse.compactedIfSparse()
+        #expect(compacted == sparse && compacted.capacity < 1024)
+        var full = ByteBufferAllocator().buffer(capacity: 4096)
+        full.writeBytes([UInt8](repeating: 7, count: 4096))
+        let kept = full.compactedIfSparse()
+        #expect(kept.withUnsafeReadableBytes { $0.baseAddress } == full.withUnsafeReadableBytes { $0.baseAddress })
+    }
+}
