@@ -23,8 +23,9 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private var context: ChannelHandlerContext?
     private var sendCredit: SendCredit
     private var receiveCredit = ReceiveCredit(window: TCPRelay.initialWindow, maximumWindow: TCPRelay.maximumWindow)
-    /// Bytes read from the socket that the agent's credit did not yet allow to send (at most one read).
-    private var pendingToAgent = ByteBuffer()
+    /// Reads from the socket that the agent's credit did not yet allow to send (at most one read
+    /// cycle), kept as they were read.
+    private var pendingToAgent = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     private var readInFlight = false
     /// The server closed its sending side; a halfClose goes to the agent once pending data is out.
     private var serverFinished = false
@@ -82,10 +83,9 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     // MARK: server → agent
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data).compactedIfSparse()
-        // Keep the read buffer itself when nothing waits (the usual case): its slices become the
-        // data frames' payloads without a copy.
-        if pendingToAgent.readableBytes == 0 { pendingToAgent = buffer } else { pendingToAgent.writeBuffer(&buffer) }
+        // The read buffers themselves: their slices become the data frames' payloads, no copy.
+        let buffer = unwrapInboundIn(data).compactedIfSparse()
+        if buffer.readableBytes > 0 { pendingToAgent.append(buffer) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -107,15 +107,16 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Sends what the credit allows, and the halfClose after the last byte.
     private func flushToAgent() {
-        while pendingToAgent.readableBytes > 0 && sendCredit.available > 0 {
-            let count = min(pendingToAgent.readableBytes, sendCredit.available, TCPRelay.maximumChunk)
+        while !pendingToAgent.isEmpty && sendCredit.available > 0 {
+            let first = pendingToAgent.startIndex
+            let count = min(pendingToAgent[first].readableBytes, sendCredit.available, TCPRelay.maximumChunk)
             let offset = sendCredit.didSend(count)
-            let slice = pendingToAgent.readSlice(length: count)!
+            let slice = pendingToAgent[first].readSlice(length: count)!
+            if pendingToAgent[first].readableBytes == 0 { pendingToAgent.removeFirst() }
             sink.send(.data(stream: stream, offset: offset, payload: slice))
             relay?.monitor.carried(flow, down: count)
         }
-        if pendingToAgent.readableBytes == 0 { pendingToAgent = ByteBuffer() }
-        if serverFinished && !sentHalfClose && pendingToAgent.readableBytes == 0 {
+        if serverFinished && !sentHalfClose && pendingToAgent.isEmpty {
             sentHalfClose = true
             sink.send(.halfClose(stream: stream, offset: sendCredit.sent))
             closeIfDone()
@@ -125,7 +126,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func readIfAllowed() {
         guard let context, !readInFlight, !serverFinished, !ended,
-              pendingToAgent.readableBytes == 0, sendCredit.available > 0 else { return }
+              pendingToAgent.isEmpty, sendCredit.available > 0 else { return }
         readInFlight = true
         context.read()
     }
