@@ -149,6 +149,46 @@ struct TunDeviceTests {
         }
     }
 
+    @Test("with checksum offload TCP goes both ways with partial checksums: a SYN written so is answered, and the answer comes out so")
+    func offloadCarriesTCP() async throws {
+        try await NetworkNamespace.with(role: "tun") { namespace in
+            let setup = try await TunSetup.make(in: namespace, checksumOffload: true)
+            _ = setup.installRoutes()
+            let listener = try await namespace.run { try TCPListener(address: TunSetup.address4.address, port: 6001) }
+            // A SYN from the routed peer, its checksum field holding the pseudo-header sum only.
+            func syn(from port: UInt16) -> [UInt8] {
+                let pseudo = TunSetup.peer4.bytes + TunSetup.address4.address.bytes + [0, 6] + TestPacket.bigEndian(20)
+                let tcp = TestPacket.bigEndian(port) + TestPacket.bigEndian(6001) + [0, 0, 0x10, 0, 0, 0, 0, 0]
+                    + [0x50, 0x02] + TestPacket.bigEndian(65_535) + TestPacket.bigEndian(~TestPacket.checksum(pseudo)) + [0, 0]
+                return TestPacket.ipv4(from: TunSetup.peer4, to: TunSetup.address4.address, protocol: 6, payload: tcp)
+            }
+            func synAcknowledgment(to port: UInt16) -> (ReceivedPacket) -> Bool {
+                { packet in
+                    packet.destination == TunSetup.peer4 && packet.transport == 6 && packet.payload.count >= 20
+                        && UInt16(packet.payload[2]) << 8 | UInt16(packet.payload[3]) == port && packet.payload[13] & 0x12 == 0x12
+                }
+            }
+            let partial = VirtioNetHeader.partialChecksum(transportOffset: 20, fieldOffset: 16)
+            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+            #expect(syn(from: 7001).withUnsafeBytes { setup.tun.write($0, none, header: partial) } == .written)
+            let answer = try #require(try await setup.packets.waitForPacket(matching: synAcknowledgment(to: 7001)))
+            // The kernel's SYN-ACK leaves its checksum to us too: the header says where, and the
+            // field holds the pseudo-header sum.
+            let header = try #require(setup.packets.header(ofPacketMatching: synAcknowledgment(to: 7001))
+                .flatMap { $0.withUnsafeBytes { VirtioNetHeader.parse($0) } })
+            #expect(header.flags & VirtioNetHeader.needsChecksum != 0 && !header.isSegmented)
+            #expect(header.checksumStart == 20 && header.checksumOffset == 16)
+            let segment = answer.payload
+            let pseudo = answer.source.bytes + answer.destination.bytes + [0, 6] + TestPacket.bigEndian(UInt16(segment.count))
+            #expect(UInt16(segment[16]) << 8 | UInt16(segment[17]) == ~TestPacket.checksum(pseudo))
+            // The same SYN as a plain packet carries a wrong checksum: the kernel drops it.
+            #expect(syn(from: 7002).withUnsafeBytes { setup.tun.write($0) } == .written)
+            #expect(try await setup.packets.waitForPacket(timeout: .milliseconds(500), matching: synAcknowledgment(to: 7002)) == nil)
+            withExtendedLifetime(listener) {}
+            await setup.close()
+        }
+    }
+
     @Test("closing deletes the device, its addresses and its routes")
     func closeRemovesEverything() async throws {
         try await NetworkNamespace.with(role: "tun") { namespace in
