@@ -152,15 +152,23 @@ public final class LocalSession: Sendable {
                                      monitor: monitor, logger: Logger(label: "local"))
         session.send(.dnsConfig(enabled: options.dns, domains: options.dnsDomains))
         if let advertised = routes.refresh() { session.send(.routes(advertised)) }
-        // Housekeeping: idle NAT records expire; a changed routing table is re-advertised.
+        // Housekeeping: idle NAT records expire; a changed routing table is re-advertised. The
+        // table is read on a pool thread (a VPN's table can be long, and the data path waits for
+        // nothing), one read at a time, so advertisements leave in the order they were read.
         let monitor = self.monitor
         let tick = NIOLoopBoundBox.makeBoxSendingValue(0, eventLoop: loop)
+        let refreshing = NIOLoopBoundBox.makeBoxSendingValue(false, eventLoop: loop)
         let housekeeping = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             udp.expireIdle()
             echo.expireIdle()
             monitor.sweep()
             tick.value += 1
-            if tick.value % 2 == 0, let advertised = routes.refresh() { session.send(.routes(advertised)) }
+            guard tick.value % 2 == 0, !refreshing.value else { return }
+            refreshing.value = true
+            NIOThreadPool.singleton.runIfActive(eventLoop: loop) { routes.refresh() }.whenComplete { result in
+                refreshing.value = false
+                if case .success(let advertised?) = result { session.send(.routes(advertised)) }
+            }
         }
         defer {
             housekeeping.cancel()

@@ -56,6 +56,18 @@ check "the codespace's own default route still works (public web)" \
 check "the SSH peer (the laptop) is not routed into the tunnel" \
   bash -c "! ip netns exec $GHNET_NS_CS ip route get $GHNET_LAPTOP_IP4 | grep -qE 'dev ghnet[0-9]+'"
 
+echo "- the laptop's routing table changes while the bridge runs (a VPN adding a network)"
+routed_in_cs() { ip netns exec "$GHNET_NS_CS" ip route show 198.18.6.0/24 | grep -qE 'dev ghnet[0-9]+'; }
+not_routed_in_cs() { ! routed_in_cs; }
+within_10s() { local i; for i in $(seq 50); do "$@" && return 0; sleep 0.2; done; return 1; }
+check "198.18.6.0/24 is not routed into the tunnel before the laptop has it" not_routed_in_cs
+ip netns exec "$GHNET_NS_LAPTOP" ip route add 198.18.6.0/24 via 198.18.1.2 dev vpn0
+check "a network the laptop gains is advertised and routed in the codespace within 10 s" within_10s routed_in_cs
+ip netns exec "$GHNET_NS_LAPTOP" ip route del 198.18.6.0/24 via 198.18.1.2 dev vpn0
+check "and withdrawn within 10 s when the laptop loses it" within_10s not_routed_in_cs
+check "corp is still routed through the tunnel after both changes" \
+  bash -c "ip netns exec $GHNET_NS_CS ip route get $GHNET_CORP_IP4 | grep -qE 'dev ghnet[0-9]+'"
+
 echo "- stop"
 kill -INT "$BRIDGE_PID"
 wait_exit "$BRIDGE_PID" 20 || true
