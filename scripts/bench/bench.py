@@ -218,6 +218,15 @@ def cpu_seconds(pids):
     return total / CLK_TCK
 
 
+def machine_ticks():
+    """(busy, idle) clock ticks of the whole machine, all CPUs, from /proc/stat: busy is user,
+    nice, system, irq, softirq and steal; idle is idle and iowait."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    fields += [0] * (8 - len(fields))
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7], fields[3] + fields[4])
+
+
 def side_snapshot(pids):
     return {"pids": pids, "cpu": cpu_seconds(pids)}
 
@@ -455,7 +464,8 @@ Host *
         def keep(key, r):
             raw.setdefault(key, []).append(r)
         samples = {k: [] for k in ("tcp_up_mb_s", "tcp_down_mb_s", "tcp_rr_us", "http_conn_per_s",
-                                   "ping_rtt_us", "udp_rr_us", "dns_us")}
+                                   "ping_rtt_us", "udp_rr_us", "dns_us", "machine_up_cpu_s_per_gib",
+                                   "machine_down_cpu_s_per_gib", "machine_up_idle_pct", "machine_down_idle_pct")}
         sides = spec.get("sides", {})
         cpu_used = {s: 0.0 for s in sides}
         moved = 0
@@ -465,13 +475,17 @@ Host *
         for rep in range(self.reps):
             for reverse, key in ((False, "tcp_up_mb_s"), (True, "tcp_down_mb_s")):
                 before = {s: cpu_seconds(fn()) for s, fn in sides.items()}
+                machine_before = machine_ticks()
                 r = self.iperf3(c, host, ports["iperf"], reverse)
+                machine_after = machine_ticks()
                 after = {s: cpu_seconds(fn()) for s, fn in sides.items()}
                 if "error" in r and (self.iperf.poll() is not None or "busy" in r["error"]):
                     log("%s: %s: %s; restarting the iperf3 server and trying again" % (name, key, r["error"]))
                     self.start_iperf_server()
                     before = {s: cpu_seconds(fn()) for s, fn in sides.items()}
+                    machine_before = machine_ticks()
                     r = self.iperf3(c, host, ports["iperf"], reverse)
+                    machine_after = machine_ticks()
                     after = {s: cpu_seconds(fn()) for s, fn in sides.items()}
                 if "error" in r:
                     res["errors"].append("rep %d %s: %s" % (rep, key, r["error"]))
@@ -480,6 +494,12 @@ Host *
                 samples[key].append(r["mb_per_s"])
                 keep(key, r)
                 moved += r["bytes"]
+                busy = machine_after[0] - machine_before[0]
+                idle = machine_after[1] - machine_before[1]
+                direction = "down" if reverse else "up"
+                if r["bytes"] > 0 and busy + idle > 0:
+                    samples["machine_%s_cpu_s_per_gib" % direction].append(busy / CLK_TCK / (r["bytes"] / GIB))
+                    samples["machine_%s_idle_pct" % direction].append(100.0 * idle / (busy + idle))
                 for s in sides:
                     cpu_used[s] += max(0.0, after[s] - before[s])
             r = self.client(c, "rr", host, ports["echo"], self.rr_count, 30, timeout=45)
@@ -821,6 +841,10 @@ Host *
         ("ping_rtt_us", "ping RTT (us)", False),
         ("udp_rr_us", "UDP 1-byte echo (us)", False),
         ("dns_us", "DNS A lookup (us)", False),
+        ("machine_up_cpu_s_per_gib", "machine CPU s/GiB, up", False),
+        ("machine_down_cpu_s_per_gib", "machine CPU s/GiB, down", False),
+        ("machine_up_idle_pct", "machine idle % during up", False),
+        ("machine_down_idle_pct", "machine idle % during down", False),
     ]
     RESOURCES = [
         ("laptop", "cpu_s_per_gib", "CPU s/GiB, laptop side", False),
@@ -842,6 +866,8 @@ Host *
                 continue
             rat = {}
             for key, _, _ in self.METRICS:
+                if key.endswith("_idle_pct"):
+                    continue  # a share, not a cost: compared by eye in the table above
                 a, b = self.value("gh-net", key), self.value(peer, key)
                 rat[key] = a / b if a is not None and b else None
             for side, key, _, _ in self.RESOURCES:
@@ -907,7 +933,11 @@ Host *
             "meta": self.meta,
             "units": {"tcp_up_mb_s": "MB/s (1e6 bytes)", "tcp_down_mb_s": "MB/s", "tcp_rr_us": "us per round trip",
                       "http_conn_per_s": "connections/s", "ping_rtt_us": "us", "udp_rr_us": "us", "dns_us": "us",
-                      "cpu_s_per_gib": "CPU seconds per GiB of iperf3 payload", "peak_rss_mb": "MiB (sum of VmHWM)"},
+                      "cpu_s_per_gib": "CPU seconds per GiB of iperf3 payload",
+                      "machine_up_cpu_s_per_gib": "busy CPU seconds of the whole machine (all processes and the kernel) per GiB of iperf3 payload",
+                      "machine_down_cpu_s_per_gib": "the same, downloads",
+                      "machine_up_idle_pct": "percent of the machine's CPU time idle during the uploads",
+                      "machine_down_idle_pct": "the same, downloads", "peak_rss_mb": "MiB (sum of VmHWM)"},
             "paths": self.results,
             "ratios": self.ratios(),
         }
