@@ -258,6 +258,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         relay?.monitor.ended(flow, as: .reset)
         sink.send(.reset(stream: stream, reason: reason))
         abortSocket()
+        forgetIfClosed()
     }
 
     /// Closes with a TCP reset (SO_LINGER 0), from any thread.
@@ -266,7 +267,14 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             self.ended = true
             self.relay?.monitor.ended(self.flow, as: .reset)
             self.abortSocket()
+            self.forgetIfClosed()
         }
+    }
+
+    /// A stream whose socket closed earlier lingered for bytes still waiting for credit; once it
+    /// ends, nothing will call ``channelInactive(context:)`` again to remove it from the relay.
+    private func forgetIfClosed() {
+        if socketClosed { relay?.forget(stream) }
     }
 
     private func abortSocket() {

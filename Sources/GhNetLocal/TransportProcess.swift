@@ -96,9 +96,10 @@ public final class TransportProcess: Sendable {
         return await withTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask { try? await exit.value }
             group.addTask {
-                try? await Task.sleep(for: grace)
+                // Cancelled once the child has ended: its pid may belong to another process by then.
+                do { try await Task.sleep(for: grace) } catch { return nil }
                 kill(pid, SIGTERM)
-                try? await Task.sleep(for: .seconds(1))
+                do { try await Task.sleep(for: .seconds(1)) } catch { return nil }
                 kill(pid, SIGKILL)
                 return nil
             }
@@ -164,10 +165,13 @@ private enum Pipe {
     }
 }
 
-/// Hands the child's pid from swift-subprocess's body closure to the launcher.
-private final class PidBox: @unchecked Sendable {
+/// Hands the child's pid from swift-subprocess's body closure to the launcher. Whichever comes
+/// first — the pid, or the spawn's failure — is kept until the launcher asks, so a spawn that
+/// fails before the launcher waits is still reported.
+final class PidBox: @unchecked Sendable {
     private let lock = NSLock()
     private var pid: pid_t?
+    private var failure: (any Error)?
     private var waiter: CheckedContinuation<pid_t, any Error>?
 
     func set(_ value: pid_t) {
@@ -179,21 +183,27 @@ private final class PidBox: @unchecked Sendable {
 
     /// The pid once known; throws the spawn error if the task ends first.
     func wait(orFailureOf task: Task<TerminationStatus, any Error>) async throws -> pid_t {
-        let failure = Task {
+        let watcher = Task {
             do { _ = try await task.value } catch { self.fail(error) }
         }
-        defer { _ = failure }
+        defer { _ = watcher }
         return try await withCheckedThrowingContinuation { continuation in
             lock.lock()
             if let pid { lock.unlock(); continuation.resume(returning: pid); return }
+            if let failure { lock.unlock(); continuation.resume(throwing: failure); return }
             waiter = continuation
             lock.unlock()
         }
     }
 
-    private func fail(_ error: any Error) {
+    /// The spawn failed: the waiting launcher gets `error`, or the next one to wait does.
+    func fail(_ error: any Error) {
         lock.lock()
-        guard let waiter else { lock.unlock(); return }
+        guard let waiter else {
+            if pid == nil { failure = error }
+            lock.unlock()
+            return
+        }
         self.waiter = nil
         lock.unlock()
         waiter.resume(throwing: error)
