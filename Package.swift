@@ -189,10 +189,12 @@ let package = Package(
         .testTarget(
             name: "GhNetLocalTests",
             dependencies: [
-                "GhNetLocal", "GhNetCore", "GhNetWire", "GhNetDNS", "GhNetResolver",
+                "GhNetLocal", "GhNetCore", "GhNetWire", "GhNetDNS", "GhNetResolver", "GhNetAddress",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .testTarget(

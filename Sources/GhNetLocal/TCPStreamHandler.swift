@@ -200,9 +200,14 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         if let lastWrite { lastWrite.whenComplete(shutdown) } else { shutdown(.success(())) }
     }
 
-    /// The app reset the connection: reset ours too.
+    /// The app reset the connection: reset ours too. A reset for a stream the agent no longer
+    /// knows, once both sides have sent their halfClose, is not a reset: the agent finished with
+    /// the stream and forgot it (a credit of ours crossed its forgetting; docs/wire-protocol.md,
+    /// resuming, item 4). What is still being written to the socket is then written, and the
+    /// socket closed after it.
     func agentReset(_ reason: ResetReason) {
         guard !ended else { return }
+        if reason == .unknownStream && agentFinished && sentHalfClose { return }
         abort()
     }
 
@@ -239,12 +244,20 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         context.fireChannelInactive()
     }
 
-    /// Both directions are finished: close the socket.
+    /// Both directions are finished: close the socket once the agent's last bytes are written
+    /// (closing drops the writes still queued, and the server would see a clean end short of
+    /// them).
     private func closeIfDone() {
         guard sentHalfClose && agentFinished, !ended, let context else { return }
         ended = true
         relay?.monitor.ended(flow, as: .closed)
-        if !socketClosed { context.close(promise: nil) }
+        guard !socketClosed else { return }
+        let channel = context.channel
+        if let lastWrite {
+            lastWrite.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
     }
 
     /// One direction finished: the NAT record says so until the other one does too.

@@ -9,6 +9,12 @@
   tcp_check.py idle HOST PORT SECONDS      a connection idle for SECONDS still echoes afterwards
   tcp_check.py reset HOST PORT             connect() succeeds, then the first byte sent is answered
                                            with a reset
+  tcp_check.py upload HOST PORT BYTES      send BYTES of a fixed pattern, half-close, read to EOF, close
+  tcp_check.py sink ADDRESS PORT BYTES eof-first|eof-late
+                                           (the server end, run where it listens) accept one
+                                           connection, read 1 MiB, stop reading for 3 s, read to
+                                           EOF: exactly BYTES of the pattern, in order, no reset.
+                                           Our sending side closes at once, or after the pause
 Prints one line; exit status 0 only if the check passed.
 """
 import hashlib, os, selectors, socket, sys, threading, time
@@ -140,6 +146,64 @@ def reset(host, port):
     print(f"tcp connection to {host}:{port}: connected, then {result}")
     return result == "reset"
 
+PATTERN = bytes(i % 251 for i in range(251 * 300))
+
+def pattern(offset, count):
+    start = offset % 251
+    return PATTERN[start:start + count]
+
+def upload(host, port, size):
+    s = socket.create_connection((host, port), timeout=30)
+    sent = 0
+    while sent < size:
+        n = min(1 << 16, size - sent)
+        s.sendall(pattern(sent, n))
+        sent += n
+    s.shutdown(socket.SHUT_WR)
+    extra = 0
+    while True:
+        data = s.recv(1 << 16)
+        if not data:
+            break
+        extra += len(data)
+    s.close()
+    print(f"tcp upload of {size} bytes to {host}:{port}, then close: done ({extra} bytes came back)")
+    return extra == 0
+
+def sink(address, port, size, when):
+    """Accepts one connection, reads 1 MiB, stops reading for
+    3 s (the bridge then holds the rest), then reads to EOF. Our sending side is shut down at
+    once (when == "eof-first") or at the end of the pause ("eof-late")."""
+    listener = socket.socket(family(address), socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((address, port))
+    listener.listen(1)
+    listener.settimeout(30)
+    conn, _ = listener.accept()
+    conn.settimeout(30)
+    if when == "eof-first":
+        conn.shutdown(socket.SHUT_WR)
+    total, wrong, outcome, paused = 0, 0, "EOF", False
+    try:
+        while True:
+            if not paused and total >= 1 << 20:
+                paused = True
+                time.sleep(3)
+                if when == "eof-late":
+                    conn.shutdown(socket.SHUT_WR)
+            data = conn.recv(65536)
+            if not data:
+                break
+            if data != pattern(total, len(data)):
+                wrong += 1
+            total += len(data)
+    except OSError as e:
+        outcome = f"error {e}"
+    conn.close()
+    ok = total == size and wrong == 0 and outcome == "EOF"
+    print(f"sink ({when}) on port {port}: {total} of {size} bytes, {wrong} reads out of pattern, then {outcome}")
+    return ok
+
 if __name__ == "__main__":
     cmd, host, port, *rest = sys.argv[1:]
     port = int(port)
@@ -148,5 +212,7 @@ if __name__ == "__main__":
           "refused": lambda: refused(host, port),
           "unreachable": lambda: unreachable(host, port),
           "idle": lambda: idle(host, port, float(rest[0])),
-          "reset": lambda: reset(host, port)}[cmd]()
+          "reset": lambda: reset(host, port),
+          "upload": lambda: upload(host, port, int(rest[0])),
+          "sink": lambda: sink(host, port, int(rest[0]), rest[1])}[cmd]()
     sys.exit(0 if ok else 1)

@@ -55,6 +55,17 @@ check "once the server is gone, the next connection is answered at once, then re
 check "the bridge says why" grep -q "8081: answered early, but the connect failed (refused): reset" "$log"
 check "and the one after that is refused at once, as on the laptop" in_cs $TCP refused "$GHNET_CORP_IP4" 8081
 
+echo "- a server that stops reading for 3 s: the bridge holds the app's bytes, every one arrives"
+for when in eof-first eof-late; do
+  ip netns exec "$GHNET_NS_CORP" python3 "$E2E_DIR/tcp_check.py" sink "$GHNET_CORP_IP4" 8082 12582912 $when >"$WORK/sink.out" 2>&1 &
+  sink=$!
+  STARTED_PIDS+=("$sink")
+  for i in $(seq 1 50); do ip netns exec "$GHNET_NS_CORP" ss -Htln 'sport = :8082' | grep -q . && break; sleep 0.1; done
+  check "the app uploads 12 MiB and closes ($when: the server closes its sending side ${when#eof-})" in_cs $TCP upload "$GHNET_CORP_IP4" 8082 12582912
+  check "the server reads all 12 MiB in order, then a clean end ($when)" wait "$sink"
+  sed 's/^/    /' "$WORK/sink.out"
+done
+
 echo "- ssh through the bridge"
 check "ssh from the codespace to corp's sshd" bash -c "ip netns exec $GHNET_NS_CS ssh -F $GHNET_SSH_CONFIG corp echo corp-says-hi | grep -q corp-says-hi"
 

@@ -1,0 +1,100 @@
+import GhNetAddress
+import GhNetCore
+import GhNetWire
+import Logging
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+@testable import GhNetLocal
+
+/// One stream's socket handler on an embedded channel standing for the server's socket: what
+/// the server is sent when both directions end while the agent's bytes are still queued for it.
+/// (A real socket drops the writes still queued when it is closed; the embedded channel does
+/// not, so the tests check that the socket stays open until they are written.)
+@Suite struct TCPStreamHandlerTests {
+    final class Recorder: FrameSink, @unchecked Sendable {
+        let frames = Mutex<[Frame]>([])
+        func send(_ frame: Frame) -> Bool {
+            frames.withLock { $0.append(frame) }
+            return true
+        }
+    }
+
+    struct AllowAll: FlowPolicyCheck {
+        func refusal(for destination: IPAddress) -> String? { nil }
+    }
+
+    /// A connected stream: its handler on an active embedded channel, the relay that owns it
+    /// (kept alive by the caller) and the frames it sends the agent.
+    struct Stream {
+        let channel: EmbeddedChannel
+        let handler: TCPStreamHandler
+        let relay: TCPRelay
+        let agent: Recorder
+    }
+
+    func connectedStream() throws -> Stream {
+        let channel = EmbeddedChannel()
+        let agent = Recorder()
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let monitor = ActivityMonitor(capacity: 10, logger: logger)
+        let relay = TCPRelay(loop: channel.embeddedEventLoop, sink: agent, policy: AllowAll(), monitor: monitor, logger: logger)
+        let flow = monitor.opened(.tcp, source: "198.18.0.2:40000", destination: "198.18.2.10:80", state: .connecting)
+        let handler = TCPStreamHandler(stream: StreamID(7), loop: channel.eventLoop, sink: agent, initialWindow: 65_536,
+                                       relay: relay, flow: flow)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "198.18.2.10", port: 80)).wait()
+        handler.start()
+        return Stream(channel: channel, handler: handler, relay: relay, agent: agent)
+    }
+
+    /// Everything written to the server, in order.
+    func written(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            text += buffer.readString(length: buffer.readableBytes) ?? ""
+        }
+        return text
+    }
+
+    @Test("the server's end arriving while the agent's last bytes are queued: they are written before the socket closes")
+    func serverEndsWhileWritesAreQueued() throws {
+        let stream = try connectedStream()
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "the app's "))
+        stream.handler.dataFromAgent(offset: 10, payload: ByteBuffer(string: "last bytes"))
+        stream.handler.agentHalfClosed()
+        // The server finishes sending before the writes above went out (they wait for the flush
+        // at the end of the loop's round).
+        stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(stream.channel.isActive, "not closed while the writes wait")
+        stream.channel.embeddedEventLoop.run()
+        #expect(try written(stream.channel) == "the app's last bytes")
+        #expect(stream.agent.frames.withLock { $0 }.contains(.halfClose(stream: StreamID(7), offset: 0)))
+        #expect(!stream.channel.isActive, "closed once written")
+    }
+
+    @Test("a reset for a stream the agent forgot after both halfCloses lets the queued bytes out")
+    func unknownStreamAfterBothHalfClosesIsACleanEnd() throws {
+        let stream = try connectedStream()
+        stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "still "))
+        stream.handler.dataFromAgent(offset: 6, payload: ByteBuffer(string: "queued"))
+        stream.handler.agentHalfClosed()
+        stream.handler.agentReset(.unknownStream)
+        #expect(stream.channel.isActive, "not aborted")
+        stream.channel.embeddedEventLoop.run()
+        #expect(try written(stream.channel) == "still queued")
+        #expect(!stream.channel.isActive, "closed once written")
+        #expect(!stream.agent.frames.withLock { $0 }.contains { if case .reset = $0 { true } else { false } })
+    }
+
+    @Test("any other reset still aborts at once")
+    func otherResetsAbort() throws {
+        let stream = try connectedStream()
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "dropped"))
+        stream.handler.agentReset(.aborted)
+        stream.channel.embeddedEventLoop.run()
+        #expect(!stream.channel.isActive)
+    }
+}
