@@ -66,6 +66,21 @@ struct ReassemblyQueue: Sendable {
         return nil
     }
 
+    /// Drops what is held at or past stream offset `offset` (where the peer's FIN put the end
+    /// of its stream: bytes held beyond it can never be delivered).
+    mutating func discard(from offset: Int) {
+        while let last = ranges.last, last.start + last.bytes.count > offset {
+            ranges.removeLast()
+            byteCount -= last.bytes.count
+            if last.start < offset {
+                let kept = Array(last.bytes[..<(offset - last.start)])
+                ranges.append((last.start, kept))
+                byteCount += kept.count
+                return
+            }
+        }
+    }
+
     /// Drops everything.
     mutating func removeAll() {
         ranges.removeAll()

@@ -133,7 +133,7 @@ extension TCPConnection {
     }
 
     /// TIME-WAIT: a retransmitted FIN is acknowledged again and restarts the timer; an exact RST
-    /// ends it; a new SYN with a higher sequence number — or, with timestamps, a newer TSval
+    /// ends it (as a completed close); a new SYN with a higher sequence number — or, with timestamps, a newer TSval
     /// (RFC 6191) — ends it so that the flow can open again.
     private mutating func receiveInTimeWait(_ header: TCPSegmentHeader, payloadCount: Int, now: TCPInstant) {
         let flags = header.flags
@@ -153,7 +153,9 @@ extension TCPConnection {
         }
         let start = receiver.space.offset(of: number, near: receiver.next)
         if flags.contains(.rst) {
-            if start == receiver.next { close(.resetByApp) }
+            // Both directions had finished and every byte was acknowledged: the reset only ends
+            // the wait early, and the stream ended cleanly (the local side is not told "reset").
+            if start == receiver.next { close(.completed) }
             return
         }
         if flags.contains(.fin) {

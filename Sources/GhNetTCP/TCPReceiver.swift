@@ -139,7 +139,11 @@ struct TCPReceiver: Sendable {
         let payloadEnd = start + payload.count
         var end = min(payloadEnd, advertisedEdge)
         if let finOffset { end = min(end, finOffset) }
-        if fin, finOffset == nil, payloadEnd == end { finOffset = payloadEnd }
+        if fin, finOffset == nil, payloadEnd == end {
+            finOffset = payloadEnd
+            // Bytes held from earlier segments that lie past the FIN are not part of the stream.
+            reassembly.discard(from: payloadEnd - 1)
+        }
         if end < payloadEnd { acknowledgeNow = true }
         let first = max(start, next)
         if first < end {

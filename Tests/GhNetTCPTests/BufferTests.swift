@@ -82,6 +82,21 @@ import Testing
         #expect(queue.isEmpty)
     }
 
+    @Test func theQueueDiscardsWhatLiesPastAnOffset() {
+        var queue = ReassemblyQueue(maximumBytes: 10_000, maximumRanges: 10)
+        insert(&queue, at: 100, count: 100)
+        insert(&queue, at: 300, count: 100)
+        insert(&queue, at: 500, count: 100)
+        queue.discard(from: 350)
+        #expect(queue.byteCount == 150 && queue.rangeCount == 2)
+        #expect(queue.popContiguous(at: 100).map(Array.init) == pattern(100, from: 100))
+        #expect(queue.popContiguous(at: 300).map(Array.init) == pattern(50, from: 300))
+        #expect(queue.isEmpty)
+        insert(&queue, at: 100, count: 100)
+        queue.discard(from: 100)
+        #expect(queue.isEmpty && queue.byteCount == 0)
+    }
+
     @Test func theQueueKeepsToItsBounds() {
         var bytes = ReassemblyQueue(maximumBytes: 150, maximumRanges: 10)
         insert(&bytes, at: 100, count: 100)

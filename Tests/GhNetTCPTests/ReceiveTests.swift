@@ -56,6 +56,20 @@ import Testing
         #expect(driver.connection.outOfOrderBytes == 0)
     }
 
+    /// A FIN that arrives out of order, before bytes already held past it (only a raw-socket
+    /// app sends this): the stream ends at the FIN, the bytes beyond it are never delivered, and
+    /// the end is reported.
+    @Test func heldBytesPastAnOutOfOrderFinAreDropped() {
+        var driver = ConnectionDriver.established()
+        _ = driver.receive(App.segment(data: 10), pattern(10, from: 10))
+        _ = driver.receive(App.segment([.ack, .fin], data: 5), pattern(5, from: 5))
+        #expect(driver.connection.outOfOrderBytes == 5, "the bytes past the FIN are dropped at once")
+        _ = driver.receive(App.segment(data: 0), pattern(5))
+        #expect(driver.deliveredBytes == pattern(10))
+        #expect(driver.events.last == .peerHalfClosed)
+        #expect(driver.connection.outOfOrderBytes == 0)
+    }
+
     @Test func overlappingOutOfOrderSegmentsAreStoredOnce() {
         var driver = ConnectionDriver.established()
         _ = driver.receive(App.segment(data: 1000), pattern(500, from: 1000))
