@@ -32,13 +32,7 @@ final class TunPacketHandler: ChannelInboundHandler {
         // Each read lands in an MTU-sized (64 KiB) buffer. Frames keep slices of the packet
         // until they are written, so a small packet is copied out first: a 100-byte datagram
         // must not hold 64 KiB while it waits to be written to the link.
-        if packet.readableBytes < 16 * 1024 {
-            var compact = context.channel.allocator.buffer(capacity: packet.readableBytes)
-            compact.writeImmutableBuffer(packet)
-            bridge.packetFromCodespace(compact, checksumTrusted: checksumTrusted)
-        } else {
-            bridge.packetFromCodespace(packet, checksumTrusted: checksumTrusted)
-        }
+        bridge.packetFromCodespace(packet.compactedIfSparse(), checksumTrusted: checksumTrusted)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -24,33 +24,25 @@ extension Frame {
 }
 
 extension Frame {
-    /// Payloads smaller than this are copied out of the read buffer they are a slice of before the
-    /// frame is handed on: a small frame waiting in a socket's queue must not keep a whole read
-    /// buffer (up to ``StreamReadSize``'s maximum) alive.
-    static let smallPayloadLimit = 16 * 1024
-
-    /// The frame, with a small payload in storage of its own.
+    /// The frame, with a payload that uses under a quarter of the read buffer it is a slice of
+    /// copied into storage of its own (``ByteBuffer/compactedIfSparse()``): a frame waiting in a
+    /// queue must not keep a whole read buffer (up to ``StreamReadSize``'s maximum) alive for a
+    /// few bytes.
     func compacted() -> Frame {
-        func own(_ payload: ByteBuffer) -> ByteBuffer? {
-            guard payload.readableBytes < Self.smallPayloadLimit else { return nil }
-            return ByteBuffer(bytes: payload.readableBytesView)
-        }
         switch self {
         case .data(let stream, let offset, let payload):
-            return own(payload).map { .data(stream: stream, offset: offset, payload: $0) } ?? self
+            return .data(stream: stream, offset: offset, payload: payload.compactedIfSparse())
         case .udpDatagram(let source, let destination, let payload):
-            return own(payload).map { .udpDatagram(source: source, destination: destination, payload: $0) } ?? self
+            return .udpDatagram(source: source, destination: destination, payload: payload.compactedIfSparse())
         case .dnsQuery(let id, let payload):
-            return own(payload).map { .dnsQuery(id: id, payload: $0) } ?? self
+            return .dnsQuery(id: id, payload: payload.compactedIfSparse())
         case .dnsAnswer(let id, let payload):
-            return own(payload).map { .dnsAnswer(id: id, payload: $0) } ?? self
+            return .dnsAnswer(id: id, payload: payload.compactedIfSparse())
         case .icmpEchoRequest(var echo):
-            guard let payload = own(echo.payload) else { return self }
-            echo.payload = payload
+            echo.payload = echo.payload.compactedIfSparse()
             return .icmpEchoRequest(echo)
         case .icmpEchoReply(var echo):
-            guard let payload = own(echo.payload) else { return self }
-            echo.payload = payload
+            echo.payload = echo.payload.compactedIfSparse()
             return .icmpEchoReply(echo)
         default:
             return self

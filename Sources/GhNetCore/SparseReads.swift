@@ -1,14 +1,15 @@
 import NIOCore
 
 extension ByteBuffer {
-    /// This read, in storage of its own size when it filled less than a quarter of its buffer.
+    /// This buffer — a read, or a slice of one — in storage of its own size when its bytes use
+    /// less than a quarter of the storage they are in.
     ///
-    /// A read lands in a buffer sized for the largest read (256 KiB); its slices keep that whole
-    /// buffer alive while they wait in a queue (a socket's writes, the link's output). A small
-    /// read is copied, so what waits pins at most four times its own size; a full read, the bulk
-    /// case, is kept as it is.
+    /// A read lands in a buffer sized for the largest read (256 KiB); it and its slices keep
+    /// that whole buffer alive while they wait in a queue (a socket's writes, the link's output,
+    /// the TCP send buffer). A small read or slice is copied, so what waits pins at most four
+    /// times its own size; a full read, the bulk case, is kept as it is.
     public func compactedIfSparse() -> ByteBuffer {
-        guard readableBytes * 4 < capacity else { return self }
+        guard readableBytes * 4 < storageCapacity else { return self }
         return ByteBuffer(bytes: readableBytesView)
     }
 }

@@ -3,15 +3,27 @@ import NIOCore
 /// The send buffer: the server → app bytes not yet acknowledged, kept in the buffers they came
 /// in (the data frames' payloads, slices of what was read from the link), never copied.
 ///
+/// Small pieces (a server that writes a few bytes at a time) are gathered into one buffer of up
+/// to ``gatherLimit`` bytes, so that they leave as full segments and the queue stays short.
+///
 /// Bound: at most ``limit`` bytes; ``append(_:)`` takes only what fits. What it holds is
 /// released as the app acknowledges it. A run handed out for a segment never crosses from one
 /// buffer into the next (a segment then ends early, which TCP allows).
 struct SendQueue: Sendable {
+    /// Pieces smaller than this are gathered.
+    static let smallPiece = 16 * 1024
+    /// The most bytes gathered into one buffer.
+    static let gatherLimit = 64 * 1024
+
     /// The most bytes the queue holds.
     let limit: Int
     private var chunks = CircularBuffer<ByteBuffer>(initialCapacity: 8)
+    /// The last buffer was gathered from small pieces (or is one): the next small piece joins it.
+    private var gathering = false
     /// Bytes held.
     private(set) var count = 0
+    /// Buffers held.
+    var bufferCount: Int { chunks.count }
 
     init(limit: Int) {
         self.limit = limit
@@ -24,7 +36,14 @@ struct SendQueue: Sendable {
     mutating func append(_ bytes: ByteBuffer) -> Int {
         let accepted = min(bytes.readableBytes, freeSpace)
         guard accepted > 0 else { return 0 }
-        chunks.append(accepted == bytes.readableBytes ? bytes : bytes.getSlice(at: bytes.readerIndex, length: accepted)!)
+        var piece = accepted == bytes.readableBytes ? bytes : bytes.getSlice(at: bytes.readerIndex, length: accepted)!
+        let small = accepted < Self.smallPiece
+        if small, gathering, let last = chunks.indices.last, chunks[last].readableBytes + accepted <= Self.gatherLimit {
+            chunks.modify(last) { $0.writeBuffer(&piece) }
+        } else {
+            chunks.append(piece)
+            gathering = small
+        }
         count += accepted
         return accepted
     }

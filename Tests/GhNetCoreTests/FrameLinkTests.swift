@@ -107,6 +107,22 @@ import Testing
         #expect(written == encode([ping, credit]))
     }
 
+    @Test func aPayloadUsingLittleOfALargeReadGetsStorageOfItsOwn() throws {
+        let (link, channel) = try makeLink()
+        let received = receive(on: link)
+        var chunk = ByteBufferAllocator().buffer(capacity: 256 * 1024)
+        var frames = encode([.data(stream: 3, offset: 0, payload: ByteBuffer(repeating: 1, count: 40_000)),
+                             .data(stream: 3, offset: 40_000, payload: ByteBuffer(repeating: 2, count: 200_000))])
+        chunk.writeBuffer(&frames)
+        try channel.writeInbound(chunk)
+        guard case .data(_, _, let quarter)? = received.frames.first, case .data(_, _, let most)? = received.frames.last else {
+            Issue.record("no data frames: \(received.frames)")
+            return
+        }
+        #expect(quarter.storageCapacity <= 64 * 1024, "40 000 bytes of a 256 KiB read: copied")
+        #expect(most.storageCapacity == chunk.storageCapacity, "200 000 bytes of it: a slice")
+    }
+
     @Test func smallPayloadsGetStorageOfTheirOwn() throws {
         let (link, channel) = try makeLink()
         let received = receive(on: link)
@@ -160,7 +176,9 @@ import Testing
         var sparse = ByteBufferAllocator().buffer(capacity: 256 * 1024)
         sparse.writeString("a few bytes")
         let compacted = sparse.compactedIfSparse()
-        #expect(compacted == sparse && compacted.capacity < 1024)
+        #expect(compacted == sparse && compacted.storageCapacity < 1024)
+        let slice = sparse.getSlice(at: 0, length: 5)!
+        #expect(slice.compactedIfSparse().storageCapacity < 1024, "a slice is measured against its whole storage")
         var full = ByteBufferAllocator().buffer(capacity: 4096)
         full.writeBytes([UInt8](repeating: 7, count: 4096))
         let kept = full.compactedIfSparse()

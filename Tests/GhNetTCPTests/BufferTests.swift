@@ -26,18 +26,43 @@ import Testing
 
     @Test func runsStopAtTheEndOfTheBufferTheyStartIn() {
         var queue = SendQueue(limit: 1 << 20)
-        _ = queue.append(buffer(pattern(4000)))
-        _ = queue.append(buffer(pattern(2000, from: 4000)))
-        #expect(queue.contiguousCount(from: 0) == 4000)
-        #expect(queue.contiguousCount(from: 3999) == 1)
-        #expect(queue.contiguousCount(from: 4000) == 2000)
-        queue.removeFirst(3000)
-        #expect(queue.count == 3000)
-        #expect(queue.contiguousCount(from: 0) == 1000)
-        #expect(read(queue, from: 0, count: 1000) + read(queue, from: 1000, count: 2000) == pattern(3000, from: 3000))
-        queue.removeFirst(1500)
-        #expect(queue.contiguousCount(from: 0) == 1500)
-        #expect(read(queue, from: 0, count: 1500) == pattern(1500, from: 4500))
+        _ = queue.append(buffer(pattern(40_000)))
+        _ = queue.append(buffer(pattern(20_000, from: 40_000)))
+        #expect(queue.bufferCount == 2)
+        #expect(queue.contiguousCount(from: 0) == 40_000)
+        #expect(queue.contiguousCount(from: 39_999) == 1)
+        #expect(queue.contiguousCount(from: 40_000) == 20_000)
+        queue.removeFirst(30_000)
+        #expect(queue.count == 30_000)
+        #expect(queue.contiguousCount(from: 0) == 10_000)
+        #expect(read(queue, from: 0, count: 10_000) + read(queue, from: 10_000, count: 20_000) == pattern(30_000, from: 30_000))
+        queue.removeFirst(15_000)
+        #expect(queue.contiguousCount(from: 0) == 15_000)
+        #expect(read(queue, from: 0, count: 15_000) == pattern(15_000, from: 45_000))
+    }
+
+    /// A server writing a few bytes at a time: the pieces leave as full segments, and the queue
+    /// holds a buffer per 64 KiB, not one per piece.
+    @Test func smallPiecesAreGatheredIntoOneBuffer() {
+        var queue = SendQueue(limit: 1 << 20)
+        var offset = 0
+        for _ in 0..<2000 {
+            #expect(queue.append(buffer(pattern(100, from: offset))) == 100)
+            offset += 100
+        }
+        #expect(queue.count == 200_000)
+        #expect(queue.bufferCount == 4, "200 000 bytes in buffers of at most 64 KiB")
+        #expect(queue.contiguousCount(from: 0) == 65_500)
+        #expect(read(queue, from: 0, count: 65_500) == pattern(65_500))
+        #expect(read(queue, from: 65_500, count: 65_500) == pattern(65_500, from: 65_500))
+        // A large piece is kept as it came, and small ones after it start a new gathering.
+        _ = queue.append(buffer(pattern(30_000, from: offset)))
+        _ = queue.append(buffer(pattern(10, from: offset + 30_000)))
+        _ = queue.append(buffer(pattern(10, from: offset + 30_010)))
+        #expect(queue.bufferCount == 6)
+        queue.removeFirst(200_000)
+        #expect(read(queue, from: 0, count: 30_000) == pattern(30_000, from: offset))
+        #expect(read(queue, from: 30_000, count: 20) == pattern(20, from: offset + 30_000))
     }
 
     @Test func theBuffersAreKeptNotCopied() {
