@@ -8,6 +8,20 @@ public protocol FrameSink: Sendable {
     /// congested link, or a link already closed).
     @discardableResult
     func send(_ frame: Frame) -> Bool
+
+    /// False while the link is congested: more than ``FrameLink/datagramDropThreshold`` bytes
+    /// wait for the transport. Whoever reads sockets for the peer stops reading until it is
+    /// writable again (back-pressure, so the queue stays bounded even when the peer stops
+    /// reading).
+    var isWritable: Bool { get }
+
+    /// Calls `body` on the link's loop each time a congested link becomes writable again.
+    func whenWritableAgain(_ body: @escaping () -> Void)
+}
+
+extension FrameSink {
+    public var isWritable: Bool { true }
+    public func whenWritableAgain(_ body: @escaping () -> Void) {}
 }
 
 extension Frame {
@@ -115,6 +129,16 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
 
     // MARK: Frames
 
+    /// False while more than ``datagramDropThreshold`` bytes wait for the transport (until
+    /// half of that is left).
+    public var isWritable: Bool { channel.isWritable }
+
+    /// Calls `body` on the loop each time the link becomes writable again; call on the loop.
+    public func whenWritableAgain(_ body: @escaping () -> Void) {
+        eventLoop.preconditionInEventLoop()
+        handler.writableAgainObservers.append(body)
+    }
+
     /// Sends a frame (from any thread; on the loop it is queued at once). From another thread,
     /// a datagram frame the congested link would drop is refused here already (false), so the
     /// caller can answer at once (DNS: SERVFAIL); any other frame is handed to the loop (true).
@@ -212,6 +236,8 @@ final class FrameLinkHandler: ChannelInboundHandler {
     }
 
     private var context: ChannelHandlerContext?
+    /// Called when the channel becomes writable again (``FrameLink/whenWritableAgain(_:)``).
+    var writableAgainObservers: [() -> Void] = []
     private var mode = Mode.raw
     private var rawChunks = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     private var rawWaiter: EventLoopPromise<ByteBuffer?>?
@@ -233,6 +259,13 @@ final class FrameLinkHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            for observer in writableAgainObservers { observer() }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Inbound

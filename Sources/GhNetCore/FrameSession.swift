@@ -61,6 +61,14 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         link.send(frame)
     }
 
+    /// The link is not congested (``FrameLink/isWritable``).
+    public var isWritable: Bool { link.isWritable }
+
+    /// ``FrameLink/whenWritableAgain(_:)``.
+    public func whenWritableAgain(_ body: @escaping () -> Void) {
+        link.whenWritableAgain(body)
+    }
+
     /// Sends our hello, reads the peer's, and either agrees on a version or refuses (telling the
     /// peer why). `leftover` holds bytes already read past the raw phase. Frames after the
     /// peer's hello wait, unread, for ``serve(stop:handle:)``.

@@ -17,7 +17,9 @@ import Synchronization
 /// are at most the credit window granted (``initialWindow``, doubling while the agent keeps
 /// running into it, up to ``maximumWindow``, the growth lent by one ``CreditBudget`` of
 /// ``creditBudget`` bytes for all streams), and the socket is only read while the agent has
-/// granted credit (at most one read waits). Memory is thus at most streams × (first window +
+/// granted credit (at most one read waits) and the link is not congested (more than
+/// ``FrameLink/datagramDropThreshold`` bytes waiting: then no socket is read until it drains,
+/// whatever credit the agent claims to grant). Memory is thus at most streams × (first window +
 /// one read) + the budget, whatever the speed of either end.
 public final class TCPRelay: Sendable {
     /// The credit a new stream grants the agent: what it may have waiting for its socket. The
@@ -55,6 +57,14 @@ public final class TCPRelay: Sendable {
         self.logger = logger
         self.maximumStreams = maximumStreams
         self.connectTimeout = connectTimeout
+        loop.execute { [weak self] in
+            sink.whenWritableAgain { [weak self] in self?.linkWritableAgain() }
+        }
+    }
+
+    /// The link to the agent drained after congestion: the streams read their sockets again.
+    private func linkWritableAgain() {
+        for handler in streams.withLock({ Array($0.values) }) { handler.linkWritableAgain() }
     }
 
     /// Number of open streams.

@@ -6,8 +6,9 @@ import NIOPosix
 /// One stream's socket on the local side, with its flow control. All state lives on the relay's
 /// event loop (`@unchecked Sendable`: other threads only reach it through ``onLoop(_:)``).
 ///
-/// To the agent: the socket is read only while the agent's credit allows (autoRead is off), so a
-/// slow app in the codespace stops the server here. From the agent: data is written to the
+/// To the agent: the socket is read only while the agent's credit allows (autoRead is off) and
+/// the link is not congested, so a slow app in the codespace, or an agent that stops reading,
+/// stops the server here. From the agent: data is written to the
 /// socket and credit is granted back as the socket takes it, so a slow server stops the app.
 /// Data and a half-close that arrive before the socket connected (early data, see
 /// ``Capabilities/earlyData``) wait, within the first credit window, and go out once it is.
@@ -50,7 +51,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         self.loop = loop
         self.sink = sink
         self.flow = flow
-        self.sendCredit = SendCredit(initialWindow: initialWindow)
+        self.sendCredit = SendCredit(initialWindow: initialWindow, maximumWindow: TCPRelay.maximumWindow)
         self.relay = relay
     }
 
@@ -124,11 +125,17 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    /// Reads the socket once if the agent's credit allows and the link to it is not congested.
     private func readIfAllowed() {
         guard let context, !readInFlight, !serverFinished, !ended,
-              pendingToAgent.isEmpty, sendCredit.available > 0 else { return }
+              pendingToAgent.isEmpty, sendCredit.available > 0, sink.isWritable else { return }
         readInFlight = true
         context.read()
+    }
+
+    /// The congested link to the agent drained: reading may go on (on the loop).
+    func linkWritableAgain() {
+        readIfAllowed()
     }
 
     /// The agent granted more credit.

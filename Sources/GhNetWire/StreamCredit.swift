@@ -8,10 +8,14 @@ public struct SendCredit: Sendable, Equatable {
     public private(set) var sent: UInt64 = 0
     /// The right edge of the peer's newest credit: we may send bytes below it.
     public private(set) var limit: UInt64
+    /// The largest window taken from the peer: a larger one counts as this much, so a confused
+    /// or hostile peer cannot make us queue more than we would ever be granted by a sane one.
+    public let maximumWindow: UInt32
 
-    /// Starts with the window the open carried.
-    public init(initialWindow: UInt32) {
-        limit = UInt64(initialWindow)
+    /// Starts with the window the open carried (at most `maximumWindow`).
+    public init(initialWindow: UInt32, maximumWindow: UInt32 = .max) {
+        self.maximumWindow = maximumWindow
+        limit = UInt64(min(initialWindow, maximumWindow))
     }
 
     /// How many more bytes may be sent now.
@@ -30,7 +34,7 @@ public struct SendCredit: Sendable, Equatable {
     @discardableResult
     public mutating func credit(consumed: UInt64, window: UInt32) -> Bool {
         guard consumed <= sent else { return false }
-        let edge = consumed + UInt64(window)
+        let edge = consumed + UInt64(min(window, maximumWindow))
         guard edge > limit else { return false }
         limit = edge
         return true

@@ -154,6 +154,18 @@ import Testing
         #expect(written == encode([credit]))
     }
 
+    @Test func observersHearWhenACongestedLinkDrains() throws {
+        let (link, channel) = try makeLink()
+        var heard = 0
+        link.whenWritableAgain { heard += 1 }
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(!link.isWritable && heard == 0)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(link.isWritable && heard == 1)
+    }
+
     @Test func rawBytesComeFirstThenFrames() throws {
         let (link, channel) = try makeLink()
         let chunk = channel.embeddedEventLoop.flatSubmit {

@@ -15,9 +15,21 @@ import Testing
 @Suite struct TCPStreamHandlerTests {
     final class Recorder: FrameSink, @unchecked Sendable {
         let frames = Mutex<[Frame]>([])
+        let writable = Mutex(true)
         func send(_ frame: Frame) -> Bool {
             frames.withLock { $0.append(frame) }
             return true
+        }
+        var isWritable: Bool { writable.withLock { $0 } }
+    }
+
+    /// Counts the reads the handler asks of the socket.
+    final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = ByteBuffer
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
         }
     }
 
@@ -32,11 +44,15 @@ import Testing
         let handler: TCPStreamHandler
         let relay: TCPRelay
         let agent: Recorder
+        let reads: ReadCounter
     }
 
-    func connectedStream() throws -> Stream {
+    func connectedStream(linkWritable: Bool = true) throws -> Stream {
         let channel = EmbeddedChannel()
         let agent = Recorder()
+        agent.writable.withLock { $0 = linkWritable }
+        let reads = ReadCounter()
+        try channel.pipeline.syncOperations.addHandler(reads)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let monitor = ActivityMonitor(capacity: 10, logger: logger)
         let relay = TCPRelay(loop: channel.embeddedEventLoop, sink: agent, policy: AllowAll(), monitor: monitor, logger: logger)
@@ -46,7 +62,7 @@ import Testing
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "198.18.2.10", port: 80)).wait()
         handler.start()
-        return Stream(channel: channel, handler: handler, relay: relay, agent: agent)
+        return Stream(channel: channel, handler: handler, relay: relay, agent: agent, reads: reads)
     }
 
     /// Everything written to the server, in order.
@@ -87,6 +103,20 @@ import Testing
         #expect(try written(stream.channel) == "still queued")
         #expect(!stream.channel.isActive, "closed once written")
         #expect(!stream.agent.frames.withLock { $0 }.contains { if case .reset = $0 { true } else { false } })
+    }
+
+    @Test("the socket is not read while the link to the agent is congested, and is once it drains")
+    func congestedLinkStopsReading() throws {
+        let stream = try connectedStream(linkWritable: false)
+        #expect(stream.reads.reads == 0, "credit, but a congested link")
+        stream.agent.writable.withLock { $0 = true }
+        stream.handler.linkWritableAgain()
+        #expect(stream.reads.reads == 1)
+        let read = ByteBuffer(string: "from the server")
+        try stream.channel.writeInbound(read)  // a read, then its readComplete
+        let sent = stream.agent.frames.withLock { $0 }
+        #expect(sent.contains(.data(stream: StreamID(7), offset: 0, payload: read)))
+        #expect(stream.reads.reads == 2, "and reading goes on while credit is left")
     }
 
     @Test("any other reset still aborts at once")

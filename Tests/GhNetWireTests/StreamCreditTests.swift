@@ -30,6 +30,15 @@ import Testing
         #expect(honest && credit.available == Int(UInt32.max))
     }
 
+    @Test func aWindowLargerThanTheMaximumCountsAsTheMaximum() {
+        var credit = SendCredit(initialWindow: .max, maximumWindow: 1000)
+        #expect(credit.available == 1000)
+        _ = credit.didSend(1000)
+        let opened = credit.credit(consumed: 1000, window: .max)
+        #expect(opened)
+        #expect(credit.available == 1000 && credit.limit == 2000)
+    }
+
     @Test func receiverChecksOrderAndCredit() throws {
         var credit = ReceiveCredit(window: 100)
         try credit.receive(offset: 0, count: 60)
