@@ -111,6 +111,12 @@ public final class EchoRelay: Sendable {
         }
         switch flow.socket {
         case .raw(let channel):
+            // A raw socket that cannot keep up drops the request, as a congested network would
+            // (the queue behind it stays bounded by NIO's high-water mark).
+            guard channel.isWritable else {
+                logger.debug("ping \(echo.source) → \(echo.destination): the raw socket's queue is full; dropped")
+                return
+            }
             do {
                 let remote = try SocketAddress(ipAddress: echo.destination.description, port: 0)
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message))).whenFailure(failed)
