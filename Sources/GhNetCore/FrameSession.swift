@@ -69,20 +69,33 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         link.whenWritableAgain(body)
     }
 
+    /// How long the peer has to send its hello: a peer that is there but silent (a transport that
+    /// never reaches the agent, an agent that hangs) ends the handshake as dead as a silent link
+    /// ends a session (``LinkLiveness``).
+    public static let handshakeTimeLimit: TimeAmount = .seconds(45)
+
     /// Sends our hello, reads the peer's, and either agrees on a version or refuses (telling the
     /// peer why). `leftover` holds bytes already read past the raw phase. Frames after the
-    /// peer's hello wait, unread, for ``serve(stop:handle:)``.
+    /// peer's hello wait, unread, for ``serve(stop:handle:)``. Fails when no hello came within
+    /// ``handshakeTimeLimit``.
     public func handshake(ours: Hello, leftover: ByteBuffer = ByteBuffer()) async throws -> Handshake.Agreement {
         let promise = loop.makePromise(of: Handshake.Agreement.self)
         let link = self.link
+        let loop = self.loop
         loop.execute {
             var machine = Handshake(hello: ours)
             var done = false
+            var deadline: Scheduled<Void>?
             let finish = { (result: Result<Handshake.Agreement, any Error>) in
                 guard !done else { return }
                 done = true
+                deadline?.cancel()
                 link.pauseFrames()
                 promise.completeWith(result)
+            }
+            deadline = loop.assumeIsolated().scheduleTask(in: Self.handshakeTimeLimit) {
+                finish(.failure(ProtocolViolation(
+                    description: "the \(ours.role.peer) sent no hello within \(Self.handshakeTimeLimit.nanoseconds / 1_000_000_000) s")))
             }
             link.send(machine.start())
             link.receiveFrames(leftover: leftover, ended: { end in

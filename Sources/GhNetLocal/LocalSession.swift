@@ -87,6 +87,7 @@ public final class LocalSession: Sendable {
         }
         await transport.link.close()
         let status = await transport.stop(grace: .seconds(5))
+
         let tail = transport.stderrTail.snapshot
         // Ctrl-C at a terminal reaches ssh too (it shares our process group so that it can
         // prompt), so the link may close a moment before our own handler sees the signal.
@@ -118,6 +119,13 @@ public final class LocalSession: Sendable {
 
     /// Delivery, handshake and serving, over the transport's stdio.
     private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals) async throws -> FrameSession.End {
+        // Until serving starts, a stop signal closes the link: delivery or handshake then fail,
+        // and `run` reports the stop (a transport that hangs must not make gh-net unstoppable).
+        let stopWatcher = Task {
+            guard await stop.wait() != nil else { return }
+            await link.close()
+        }
+        defer { stopWatcher.cancel() }
         let delivery = AgentDelivery(identity: identity, agentArguments: ["--trace", options.traceLevel.rawValue], logger: logger)
         let report = try await delivery.run(link: link)
         let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
@@ -132,6 +140,7 @@ public final class LocalSession: Sendable {
             session: .random()
         )
         let established = try await session.handshake(ours: hello, leftover: report.leftover)
+        stopWatcher.cancel()
         logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
         monitor.linkChanged(to: .connected(since: .now))
         return try await serveFlows(session: session, stop: stop)

@@ -114,13 +114,15 @@ public final class TransportProcess: Sendable {
     /// Waits (at most a second: a grandchild may hold the pipe) until the child's last stderr
     /// lines are in ``stderrTail``, so the message about how it ended can quote them.
     private func drainStderr() async {
-        let closed = stderrClosed
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await closed.get() }
-            group.addTask { try? await Task.sleep(for: .seconds(1)) }
-            await group.next()
-            group.cancelAll()
-        }
+        // Not a task group: waiting on a future cannot be cancelled, and a group waits for all
+        // its tasks, so a grandchild that keeps stderr open (ssh's ProxyCommand, a shell's
+        // child) would hold us until it exits.
+        let loop = stderrClosed.eventLoop
+        let drained = loop.makePromise(of: Void.self)
+        stderrClosed.cascade(to: drained)
+        let deadline = loop.scheduleTask(in: .seconds(1)) { drained.succeed(()) }
+        try? await drained.futureResult.get()
+        deadline.cancel()
     }
 }
 

@@ -51,6 +51,22 @@ import Testing
         #expect(ours.role == .agent)
     }
 
+    @Test func aPeerThatNeverSendsItsHelloEndsTheHandshakeAfterTheTimeLimit() async throws {
+        let (session, channel) = try await makeSession()
+        let ours = hello(.local)
+        let agreement = Task { try await session.handshake(ours: ours) }
+        // Our hello is out: the handshake, and its time limit, have started.
+        var sent: [Frame] = []
+        for _ in 0..<100 where sent.isEmpty {
+            await channel.testingEventLoop.run()
+            sent += try await written(channel)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(sent.count == 1)
+        await channel.testingEventLoop.advanceTime(by: FrameSession.handshakeTimeLimit)
+        await #expect(throws: FrameSession.ProtocolViolation.self) { try await agreement.value }
+    }
+
     @Test func aStopRequestedBeforeServingStillSaysGoodbyeAndEndsStopped() async throws {
         let (session, channel) = try await makeSession()
         async let agreement = session.handshake(ours: hello(.local))

@@ -84,6 +84,20 @@ out=$(in_ns laptop env GHNET_SSH_COMMAND="ssh -F $GHNET_SSH_CONFIG" "$GHNET_BIN"
 echo "    $out"
 check "refused connection (sshd is gone): exit 1 and ssh's reason" bash -c "[ $code = 1 ] && grep -q 'cannot reach root@cs: .*Connection refused' <<<'$out'"
 
+echo "- a transport that never reaches an agent"
+out=$(GHNET_BIN="$GHNET_BIN" timeout 40 bash -c '
+  "$GHNET_BIN" start --gui false --via "sh -c \"sleep 59.123\" --" >/dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  kill -TERM $pid
+  start=$(date +%s%N)
+  wait $pid; code=$?
+  echo "$code $(( ($(date +%s%N) - start) / 1000000 ))"
+  pkill -f "^sleep 59.123$" || true') || true
+echo "    exit code and milliseconds after SIGTERM: $out"
+check "SIGTERM before the agent answered stops gh-net with exit 0 within 15 s" \
+  bash -c "set -- $out; [ \"\$1\" = 0 ] && [ \"\$2\" -lt 15000 ]"
+
 echo "- bad arguments"
 for args in "--gui maybe" "--route 198.18.0.1/15" "--ssh root@cs --via x" "--bogus" "--ssh host:99999"; do
   # shellcheck disable=SC2086
