@@ -17,10 +17,10 @@ import Synchronization
 /// are at most the credit window granted (``initialWindow``, doubling while the agent keeps
 /// running into it, up to ``maximumWindow``, the growth lent by one ``CreditBudget`` of
 /// ``creditBudget`` bytes for all streams), and the socket is only read while the agent has
-/// granted credit (at most one read waits) and the link is not congested (more than
-/// ``FrameLink/datagramDropThreshold`` bytes waiting: then no socket is read until it drains,
-/// whatever credit the agent claims to grant). Memory is thus at most streams × (first window +
-/// one read) + the budget, whatever the speed of either end.
+/// granted credit (at most one read cycle waits: SwiftNIO's 4 reads of up to 256 KiB) and the
+/// link is not congested (more than ``FrameLink/datagramDropThreshold`` bytes waiting: then no
+/// socket is read until it drains, whatever credit the agent claims to grant). Memory is thus at
+/// most streams × (first window + one read cycle) + the budget, whatever the speed of either end.
 public final class TCPRelay: Sendable {
     /// The credit a new stream grants the agent: what it may have waiting for its socket. The
     /// agent may send this much before the open result (early data).
@@ -114,8 +114,6 @@ public final class TCPRelay: Sendable {
             .channelOption(.autoRead, value: false)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.recvAllocator, value: Self.readSize)
-            // One read per read(): what waits for the agent's credit is at most one read.
-            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }

@@ -25,7 +25,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private var sendCredit: SendCredit
     private var receiveCredit = ReceiveCredit(window: TCPRelay.initialWindow, maximumWindow: TCPRelay.maximumWindow)
     /// Reads from the socket that the agent's credit did not yet allow to send (at most one read
-    /// cycle), kept as they were read.
+    /// cycle: SwiftNIO's 4 reads of up to 256 KiB), kept as they were read.
     private var pendingToAgent = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     private var readInFlight = false
     /// The server closed its sending side; a halfClose goes to the agent once pending data is out.
