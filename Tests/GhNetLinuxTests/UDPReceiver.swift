@@ -8,20 +8,7 @@ final class UDPReceiver: @unchecked Sendable {
 
     /// Binds to `address`:`port`.
     init(address: IPAddress, port: UInt16) throws {
-        guard case .v4(let value) = address else { throw NamespaceError(text: "UDPReceiver binds IPv4 only") }
-        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw NamespaceError(text: "socket: \(String(cString: strerror(errno)))") }
-        var socketAddress = sockaddr_in()
-        socketAddress.sin_family = sa_family_t(AF_INET)
-        socketAddress.sin_port = port.bigEndian
-        socketAddress.sin_addr.s_addr = value.bigEndian
-        let bound = withUnsafePointer(to: &socketAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else {
-            close(descriptor)
-            throw NamespaceError(text: "bind \(address):\(port): \(String(cString: strerror(errno)))")
-        }
+        descriptor = try BoundSocket.make(type: Int32(SOCK_DGRAM.rawValue), address: address, port: port, role: "UDPReceiver")
     }
 
     deinit { close(descriptor) }
