@@ -24,6 +24,8 @@ struct SendQueue: Sendable {
     private(set) var count = 0
     /// Buffers held.
     var bufferCount: Int { chunks.count }
+    /// Bytes of storage the held buffers keep alive (what the queue costs in memory).
+    var storageBytes: Int { chunks.reduce(0) { $0 + $1.storageCapacity } }
 
     init(limit: Int) {
         self.limit = limit
@@ -38,7 +40,9 @@ struct SendQueue: Sendable {
         guard accepted > 0 else { return 0 }
         var piece = accepted == bytes.readableBytes ? bytes : bytes.getSlice(at: bytes.readerIndex, length: accepted)!
         let small = accepted < Self.smallPiece
-        if small, gathering, let last = chunks.indices.last, chunks[last].readableBytes + accepted <= Self.gatherLimit {
+        // The writer index counts every byte the buffer ever stored, acknowledged ones too, so a
+        // gathered buffer whose front the app keeps acknowledging still stops at the limit.
+        if small, gathering, let last = chunks.indices.last, chunks[last].writerIndex + accepted <= Self.gatherLimit {
             chunks.modify(last) { $0.writeBuffer(&piece) }
         } else {
             chunks.append(piece)

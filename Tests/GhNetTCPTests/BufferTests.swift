@@ -107,6 +107,22 @@ import Testing
         #expect(queue.isEmpty)
     }
 
+    /// A server trickling small writes while the app acknowledges as fast: the queue never
+    /// empties, and the buffer it gathers into must not grow with everything ever sent.
+    @Test func aGatheredBufferStopsAtTheLimitWhileItsFrontIsAcknowledged() {
+        var queue = SendQueue(limit: 1 << 20)
+        _ = queue.append(buffer(pattern(100)))
+        var sent = 100
+        for _ in 0..<20_000 {
+            _ = queue.append(buffer(pattern(100, from: sent)))
+            sent += 100
+            queue.removeFirst(100)
+        }
+        #expect(queue.count == 100)
+        #expect(read(queue, from: 0, count: 100) == pattern(100, from: sent - 100))
+        #expect(queue.storageBytes <= 4 * SendQueue.gatherLimit, "2 MB went through; \(queue.storageBytes) bytes kept")
+    }
+
     @Test func theQueueDiscardsWhatLiesPastAnOffset() {
         var queue = ReassemblyQueue(maximumBytes: 10_000, maximumRanges: 10)
         insert(&queue, at: 100, count: 100)
