@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Subprocess
+import Synchronization
 
 /// The local side of one bridge: starts the transport, delivers and starts the agent, completes
 /// the handshake, then serves the link until the user stops it or the link ends.
@@ -121,9 +122,11 @@ public final class LocalSession: Sendable {
     private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals) async throws -> FrameSession.End {
         // Until serving starts, a stop signal closes the link: delivery or handshake then fail,
         // and `run` reports the stop (a transport that hangs must not make gh-net unstoppable).
+        // Once serving has started, the session's own goodbye handles a stop instead.
+        let phase = StartPhaseBox()
         let stopWatcher = Task {
             guard await stop.wait() != nil else { return }
-            await link.close()
+            if phase.move(from: .settingUp, to: .closing) { await link.close() }
         }
         defer { stopWatcher.cancel() }
         let delivery = AgentDelivery(identity: identity, agentArguments: ["--trace", options.traceLevel.rawValue], logger: logger)
@@ -140,10 +143,35 @@ public final class LocalSession: Sendable {
             session: .random()
         )
         let established = try await session.handshake(ours: hello, leftover: report.leftover)
+        _ = phase.move(from: .settingUp, to: .serving)
         stopWatcher.cancel()
         logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
         monitor.linkChanged(to: .connected(since: .now))
         return try await serveFlows(session: session, stop: stop)
+    }
+
+    /// Where ``bridge(identity:link:stop:)`` is, for a stop signal.
+    private enum StartPhase {
+        /// Delivery or handshake: a stop closes the link.
+        case settingUp
+        /// A stop closed the link.
+        case closing
+        /// Serving: the session handles a stop with a goodbye.
+        case serving
+    }
+
+    /// The start phase, shared by the bridge and its stop watcher.
+    private final class StartPhaseBox: Sendable {
+        private let phase = Mutex(StartPhase.settingUp)
+
+        /// Moves to `next` if the phase is `current`; true when it did.
+        func move(from current: StartPhase, to next: StartPhase) -> Bool {
+            phase.withLock { phase in
+                guard phase == current else { return false }
+                phase = next
+                return true
+            }
+        }
     }
 
     /// Runs the bridge proper: advertises routes, relays TCP, UDP, ping and DNS, and keeps the

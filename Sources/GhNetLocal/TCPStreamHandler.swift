@@ -45,6 +45,18 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private var errorSeen = false
     /// The socket is closed; the handler lingers only to pass on what it read.
     private var socketClosed = false
+    /// Bytes from the agent the socket has taken so far.
+    private var bytesWritten: UInt64 = 0
+    /// ``bytesWritten`` at the previous check of ``stallWatch``.
+    private var bytesWrittenAtLastCheck: UInt64 = 0
+    /// Runs while the app has finished sending and its last bytes wait for the server.
+    private var stallWatch: RepeatedTask?
+
+    /// A server that takes none of the app's last bytes during a whole check period of this
+    /// length has its connection reset: the app has finished, and the stream must not hold its
+    /// slot and its window for ever. (A server that stops mid-period is caught at the end of the
+    /// next one.)
+    static let writeStallLimit: TimeAmount = .seconds(60)
 
     init(stream: StreamID, loop: any EventLoop, sink: any FrameSink, initialWindow: UInt32, relay: TCPRelay, flow: ActivityMonitor.FlowID) {
         self.stream = stream
@@ -178,6 +190,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         write.whenSuccess { [self] in
+            bytesWritten += UInt64(count)
             let window = receiveCredit.window
             if let grant = receiveCredit.consume(count, budget: relay?.budget.value) {
                 if grant.window != window { relay?.logger.debug("tcp stream \(stream): credit window \(grant.window >> 10) KiB") }
@@ -198,6 +211,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Shuts the socket's sending side once everything written so far is out.
     private func shutdownOutputAfterWrites() {
+        watchForWriteStall()
         let shutdown: @Sendable (Result<Void, any Error>) -> Void = { _ in
             self.onLoop {
                 self.context?.close(mode: .output, promise: nil)
@@ -205,6 +219,24 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         if let lastWrite { lastWrite.whenComplete(shutdown) } else { shutdown(.success(())) }
+    }
+
+    /// Checks once per ``writeStallLimit`` that the server takes the app's last bytes; resets
+    /// the connection when a whole period passed without progress.
+    private func watchForWriteStall() {
+        guard stallWatch == nil, let context else { return }
+        bytesWrittenAtLastCheck = bytesWritten
+        stallWatch = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.writeStallLimit, delay: Self.writeStallLimit) { [self] task in
+            let pending = receiveCredit.received > bytesWritten
+            guard !socketClosed, pending else { return task.cancel() }
+            guard bytesWritten == bytesWrittenAtLastCheck else {
+                bytesWrittenAtLastCheck = bytesWritten
+                return
+            }
+            task.cancel()
+            relay?.logger.debug("tcp stream \(stream): the server took none of the app's last bytes for \(Self.writeStallLimit.nanoseconds / 1_000_000_000) s: reset")
+            if ended { abortSocket() } else { fail(.aborted) }
+        }
     }
 
     /// The app reset the connection: reset ours too. A reset for a stream the agent no longer
@@ -232,6 +264,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         relay?.logger.trace("tcp stream \(stream): socket closed (server finished \(serverFinished), app finished \(agentFinished), ended \(ended))")
         socketClosed = true
+        stallWatch?.cancel()
         // Nothing more is written to the socket: the window's growth goes back to the budget.
         relay?.budget.value.giveBack(receiveCredit.borrowed)
         if !ended && !serverFinished && agentFinished && !errorSeen {

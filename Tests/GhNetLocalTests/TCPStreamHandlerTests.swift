@@ -37,6 +37,16 @@ import Testing
         func refusal(for destination: IPAddress) -> String? { nil }
     }
 
+    /// A server socket whose kernel buffer is full for good: writes never complete.
+    final class StuckServer: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = ByteBuffer
+        var held: [EventLoopPromise<Void>?] = []
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            held.append(promise)
+        }
+        func flush(context: ChannelHandlerContext) {}
+    }
+
     /// A connected stream: its handler on an active embedded channel, the relay that owns it
     /// (kept alive by the caller) and the frames it sends the agent.
     struct Stream {
@@ -47,11 +57,12 @@ import Testing
         let reads: ReadCounter
     }
 
-    func connectedStream(linkWritable: Bool = true) throws -> Stream {
+    func connectedStream(linkWritable: Bool = true, stuck: StuckServer? = nil) throws -> Stream {
         let channel = EmbeddedChannel()
         let agent = Recorder()
         agent.writable.withLock { $0 = linkWritable }
         let reads = ReadCounter()
+        if let stuck { try channel.pipeline.syncOperations.addHandler(stuck) }
         try channel.pipeline.syncOperations.addHandler(reads)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let monitor = ActivityMonitor(capacity: 10, logger: logger)
@@ -117,6 +128,40 @@ import Testing
         let sent = stream.agent.frames.withLock { $0 }
         #expect(sent.contains(.data(stream: StreamID(7), offset: 0, payload: read)))
         #expect(stream.reads.reads == 2, "and reading goes on while credit is left")
+    }
+
+    @Test("a server that takes none of the app's last bytes is reset after the stall limit, not kept for ever",
+          arguments: [false, true])
+    func stalledServerIsResetInTheEnd(serverEndedFirst: Bool) throws {
+        let stuck = StuckServer()
+        let stream = try connectedStream(stuck: stuck)
+        if serverEndedFirst { stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "never taken"))
+        stream.handler.agentHalfClosed()
+        if !serverEndedFirst { stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+        stream.channel.embeddedEventLoop.advanceTime(by: TCPStreamHandler.writeStallLimit - .seconds(1))
+        #expect(stream.channel.isActive, "less than the limit without progress")
+        stream.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!stream.channel.isActive, "reset")
+        #expect(stuck.held.count == 1)
+    }
+
+    @Test("a slow server that keeps taking bytes is not reset while it does")
+    func slowServerIsNotReset() throws {
+        let stuck = StuckServer()
+        let stream = try connectedStream(stuck: stuck)
+        for index in 0..<3 {
+            stream.handler.dataFromAgent(offset: UInt64(index), payload: ByteBuffer(string: "x"))
+        }
+        stream.handler.agentHalfClosed()
+        for _ in 0..<2 {
+            // The server takes one more write each period.
+            stuck.held.removeFirst()?.succeed(())
+            stream.channel.embeddedEventLoop.advanceTime(by: TCPStreamHandler.writeStallLimit)
+            #expect(stream.channel.isActive)
+        }
+        stream.channel.embeddedEventLoop.advanceTime(by: TCPStreamHandler.writeStallLimit)
+        #expect(!stream.channel.isActive, "then it stops taking any: reset")
     }
 
     @Test("any other reset still aborts at once")
