@@ -271,7 +271,10 @@ final class FrameLinkHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let chunk = unwrapInboundIn(data).compactedIfSparse()
+        // Not compacted here: each frame's payload is (``Frame/compacted()``), and the decoder
+        // keeps at most one unfinished frame's bytes, so copying the read too would copy small
+        // frames twice.
+        let chunk = unwrapInboundIn(data)
         switch mode {
         case .raw:
             if let waiter = rawWaiter {

@@ -45,10 +45,9 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private var errorSeen = false
     /// The socket is closed; the handler lingers only to pass on what it read.
     private var socketClosed = false
-    /// Bytes from the agent the socket has taken so far.
-    private var bytesWritten: UInt64 = 0
-    /// ``bytesWritten`` at the previous check of ``stallWatch``.
-    private var bytesWrittenAtLastCheck: UInt64 = 0
+    /// The bytes the socket had taken (``ReceiveCredit/consumed``) at the previous check of
+    /// ``stallWatch``.
+    private var consumedAtLastCheck: UInt64 = 0
     /// Runs while the app has finished sending and its last bytes wait for the server.
     private var stallWatch: RepeatedTask?
 
@@ -190,7 +189,6 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         write.whenSuccess { [self] in
-            bytesWritten += UInt64(count)
             let window = receiveCredit.window
             if let grant = receiveCredit.consume(count, budget: relay?.budget.value) {
                 if grant.window != window { relay?.logger.debug("tcp stream \(stream): credit window \(grant.window >> 10) KiB") }
@@ -212,25 +210,27 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Shuts the socket's sending side once everything written so far is out.
     private func shutdownOutputAfterWrites() {
         watchForWriteStall()
-        let shutdown: @Sendable (Result<Void, any Error>) -> Void = { _ in
-            self.onLoop {
-                self.context?.close(mode: .output, promise: nil)
-                self.closeIfDone()
-            }
+        afterWrites {
+            self.context?.close(mode: .output, promise: nil)
+            self.closeIfDone()
         }
-        if let lastWrite { lastWrite.whenComplete(shutdown) } else { shutdown(.success(())) }
+    }
+
+    /// Runs `body` on the loop once every write made so far has completed (or failed).
+    private func afterWrites(_ body: @escaping @Sendable () -> Void) {
+        if let lastWrite { lastWrite.whenComplete { _ in self.onLoop(body) } } else { onLoop(body) }
     }
 
     /// Checks once per ``writeStallLimit`` that the server takes the app's last bytes; resets
     /// the connection when a whole period passed without progress.
     private func watchForWriteStall() {
         guard stallWatch == nil, let context else { return }
-        bytesWrittenAtLastCheck = bytesWritten
+        consumedAtLastCheck = receiveCredit.consumed
         stallWatch = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.writeStallLimit, delay: Self.writeStallLimit) { [self] task in
-            let pending = receiveCredit.received > bytesWritten
+            let pending = receiveCredit.received > receiveCredit.consumed
             guard !socketClosed, pending else { return task.cancel() }
-            guard bytesWritten == bytesWrittenAtLastCheck else {
-                bytesWrittenAtLastCheck = bytesWritten
+            guard receiveCredit.consumed == consumedAtLastCheck else {
+                consumedAtLastCheck = receiveCredit.consumed
                 return
             }
             task.cancel()
@@ -293,11 +293,7 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         relay?.monitor.ended(flow, as: .closed)
         guard !socketClosed else { return }
         let channel = context.channel
-        if let lastWrite {
-            lastWrite.whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
+        afterWrites { channel.close(promise: nil) }
     }
 
     /// One direction finished: the NAT record says so until the other one does too.
