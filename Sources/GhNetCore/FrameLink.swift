@@ -81,10 +81,20 @@ extension Frame {
 /// control frames are always queued (their number is bounded by the credit windows and the
 /// stream tables); once more than ``datagramDropThreshold`` bytes wait, datagram frames (UDP,
 /// ICMP, DNS) and answers to a peer that does not read (keepalive echoes, resets of unknown
-/// streams) are dropped and counted, as a congested link drops datagrams.
+/// streams) are dropped and counted, as a congested link drops datagrams. A link installed with
+/// `holdsInputWhenBacklogged` (the local side's) also stops reading the peer's frames while more
+/// than ``inputHoldThreshold`` bytes wait, so a peer that sends requests without reading the
+/// answers (opens to blocked addresses, say) cannot grow the queue without bound; the agent's
+/// link never holds its input, so the two sides cannot wait for each other.
 public final class FrameLink: FrameSink, @unchecked Sendable {
     /// Bytes waiting in the pipe's outbound buffer beyond which datagram frames are dropped.
     public static let datagramDropThreshold = 8 << 20
+
+    /// Bytes waiting for the transport beyond which a link that holds its input reads no more
+    /// frames, until the link is writable again (``datagramDropThreshold`` / 2 left). Far above
+    /// what a working peer causes: the local side reads no socket while more than
+    /// ``datagramDropThreshold`` bytes wait.
+    public static let inputHoldThreshold = 4 * datagramDropThreshold
 
     /// The stream channel.
     public let channel: any Channel
@@ -94,9 +104,11 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
     public var eventLoop: any EventLoop { channel.eventLoop }
 
     /// Puts a link on a new stream channel; call on the channel's loop (its initializer) before
-    /// the channel reads anything. The channel must not read by itself (`autoRead` off).
-    public static func install(on channel: any Channel) throws -> FrameLink {
-        let handler = FrameLinkHandler()
+    /// the channel reads anything. The channel must not read by itself (`autoRead` off). With
+    /// `holdsInputWhenBacklogged`, no frames are read while more than ``inputHoldThreshold``
+    /// bytes wait to be written; only one side of a link may do so.
+    public static func install(on channel: any Channel, holdsInputWhenBacklogged: Bool = false) throws -> FrameLink {
+        let handler = FrameLinkHandler(inputHoldThreshold: holdsInputWhenBacklogged ? inputHoldThreshold : nil)
         try channel.pipeline.syncOperations.addHandler(handler)
         return FrameLink(channel: channel, handler: handler)
     }
@@ -253,6 +265,18 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private var outputFinished = false
     private(set) var dropped: UInt64 = 0
 
+    /// Above this many unwritten bytes no frame is read or handed out; `nil`: input is never held.
+    private let inputHoldThreshold: Int?
+    /// Bytes of frames sent and not yet taken by the transport (counted only when input may be
+    /// held: the count costs a promise per write round).
+    private(set) var unwrittenBytes = 0
+    /// Input is held until the link is writable again.
+    private var heldForBacklog = false
+
+    init(inputHoldThreshold: Int? = nil) {
+        self.inputHoldThreshold = inputHoldThreshold
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
@@ -263,6 +287,11 @@ final class FrameLinkHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            if heldForBacklog {
+                heldForBacklog = false
+                deliverFrames()
+                if case .frames = mode { readMore() }
+            }
             for observer in writableAgainObservers { observer() }
         }
         context.fireChannelWritabilityChanged()
@@ -317,6 +346,12 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private func inputEnded(_ end: InputEnd) {
         guard inputEnd == nil else { return }
         inputEnd = end
+        if heldForBacklog {
+            // Nothing more will be read: what the decoder holds is the whole rest, so hand it
+            // out and let the end be told.
+            heldForBacklog = false
+            deliverFrames()
+        }
         if let waiter = rawWaiter {
             rawWaiter = nil
             if case .failed(let error) = end { waiter.fail(error) } else { waiter.succeed(nil) }
@@ -355,8 +390,18 @@ final class FrameLinkHandler: ChannelInboundHandler {
         if case .frames = mode { mode = .paused }
     }
 
+    /// True (and input held from now on) when more than the threshold waits to be written.
+    private func backlogged() -> Bool {
+        // Once the input has ended nothing more is read: what the decoder holds goes out.
+        guard let threshold = inputHoldThreshold, let context, inputEnd == nil else { return false }
+        if !heldForBacklog, !context.channel.isWritable, unwrittenBytes + batch.byteCount > threshold {
+            heldForBacklog = true
+        }
+        return heldForBacklog
+    }
+
     private func readMore() {
-        guard let context, !reading, inputEnd == nil else { return }
+        guard let context, !reading, inputEnd == nil, !backlogged() else { return }
         reading = true
         context.read()
     }
@@ -364,7 +409,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
     /// Hands out every whole frame (and data piece) buffered, while frames are wanted.
     private func deliverFrames() {
         do {
-            while case .frames(let receive) = mode, let frame = try decoder.next() {
+            while case .frames(let receive) = mode, !backlogged(), let frame = try decoder.next() {
                 receive(frame.compacted())
             }
         } catch {
@@ -417,7 +462,19 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private func flush() {
         flushScheduled = false
         guard let context, !batch.isEmpty else { return }
-        for buffer in batch.buffers { context.write(wrapOutboundOut(buffer), promise: nil) }
+        let buffers = batch.buffers
+        var written: EventLoopPromise<Void>?
+        if inputHoldThreshold != nil {
+            // Writes complete in order: the last one's promise tells when the round is out.
+            let bytes = batch.byteCount
+            unwrittenBytes += bytes
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            written = context.eventLoop.makePromise()
+            written?.futureResult.whenComplete { _ in handler.value.unwrittenBytes -= bytes }
+        }
+        for (index, buffer) in buffers.enumerated() {
+            context.write(wrapOutboundOut(buffer), promise: index == buffers.count - 1 ? written : nil)
+        }
         batch = FrameBatch()
         context.flush()
     }

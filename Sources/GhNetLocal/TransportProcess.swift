@@ -68,7 +68,7 @@ public final class TransportProcess: Sendable {
         }
         let link = try await FrameLink.configure(NIOPipeBootstrap(group: loop))
             .takingOwnershipOfDescriptors(input: stdoutPipe.read, output: stdinPipe.write) { channel in
-                channel.eventLoop.makeCompletedFuture { try FrameLink.install(on: channel) }
+                channel.eventLoop.makeCompletedFuture { try FrameLink.install(on: channel, holdsInputWhenBacklogged: true) }
             }
         logger.debug("transport started", metadata: ["pid": "\(pid)", "command": "\(argv.map(ShellWords.quote).joined(separator: " "))"])
         return TransportProcess(link: link, stderrTail: tail, pid: pid, exit: exit, stderrClosed: stderrClosed)

@@ -17,6 +17,9 @@ public struct FrameBatch: Sendable {
         self.encoder = encoder
     }
 
+    /// The bytes of every frame added, as they go on the wire.
+    public private(set) var byteCount = 0
+
     /// True when nothing was added.
     public var isEmpty: Bool { finished.isEmpty && current.readableBytes == 0 }
 
@@ -26,7 +29,9 @@ public struct FrameBatch: Sendable {
     ///   is then unchanged.
     public mutating func append(_ frame: Frame) throws(WireError) {
         guard case .data(let stream, let offset, let payload) = frame, payload.readableBytes > Self.inlinePayloadLimit else {
+            let before = current.readableBytes
             try encoder.encode(frame, into: &current)
+            byteCount += current.readableBytes - before
             return
         }
         // Length prefix, kind, stream, offset: what Frame.encode writes before the payload.
@@ -38,6 +43,7 @@ public struct FrameBatch: Sendable {
         current.writeInteger(FrameKind.data.rawValue)
         current.writeInteger(stream.rawValue)
         current.writeInteger(offset)
+        byteCount += 4 + length
         finished.append(current)
         finished.append(payload)
         current = ByteBuffer()

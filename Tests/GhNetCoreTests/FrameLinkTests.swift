@@ -182,6 +182,90 @@ import Testing
     }
 }
 
+/// A link that holds its input (the local side's) reads no frames while too much waits for a
+/// transport that does not take it, and reads again once it drains.
+@Suite struct FrameLinkInputHoldTests {
+    /// A transport that takes no bytes: writes stay here, their promises pending, until released.
+    final class StalledTransport: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var held: [EventLoopPromise<Void>?] = []
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            held.append(promise)
+        }
+        func release() {
+            let promises = held
+            held = []
+            for promise in promises { promise?.succeed(()) }
+        }
+    }
+
+    /// A peer's request, answered with a large reply that the stalled transport keeps.
+    let request = Frame.keepalive(nonce: 1)
+    let reply = Frame.data(stream: 9, offset: 0, payload: ByteBuffer(repeating: 0x5A, count: 1_000_000))
+
+    func setUp(holding: Bool) throws -> (FrameLink, EmbeddedChannel, StalledTransport, FrameLinkTests.Received) {
+        let channel = EmbeddedChannel()
+        let transport = StalledTransport()
+        try channel.pipeline.syncOperations.addHandler(transport)
+        let link = try FrameLink.install(on: channel, holdsInputWhenBacklogged: holding)
+        channel.isWritable = false
+        let received = FrameLinkTests.Received()
+        link.receiveFrames(leftover: ByteBuffer(), ended: { end in
+            switch end {
+            case .closed: received.ends.append("closed")
+            case .failed(let error): received.ends.append("failed: \(error)")
+            }
+        }) { frame in
+            received.frames.append(frame)
+            link.send(reply)
+        }
+        return (link, channel, transport, received)
+    }
+
+    func requests(_ count: Int) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for _ in 0..<count { request.encode(into: &buffer) }
+        return buffer
+    }
+
+    /// How many frames are read before input is held: the one whose reply crosses the threshold
+    /// is the last (a reply is the payload plus 17 bytes of frame header).
+    var repliesToHold: Int { FrameLink.inputHoldThreshold / 1_000_017 + 1 }
+
+    @Test func aPeerThatDoesNotReadItsAnswersStopsBeingRead() throws {
+        let (_, channel, transport, received) = try setUp(holding: true)
+        try channel.writeInbound(requests(repliesToHold + 20))
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold, "frames are held once more than the threshold waits")
+        try channel.writeInbound(requests(5))
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold, "still held: nothing was written")
+
+        transport.release()
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold + 25, "every held frame comes out once the link drains")
+        #expect(received.ends.isEmpty)
+    }
+
+    @Test func theEndWhileHeldHandsOutTheRestThenTellsIt() throws {
+        let (_, channel, _, received) = try setUp(holding: true)
+        try channel.writeInbound(requests(repliesToHold + 3))
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(received.frames.count == repliesToHold + 3 && received.ends == ["closed"])
+    }
+
+    @Test func aLinkThatDoesNotHoldReadsOn() throws {
+        let (_, channel, _, received) = try setUp(holding: false)
+        try channel.writeInbound(requests(repliesToHold + 20))
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold + 20, "the agent's link always reads, so the sides never wait for each other")
+    }
+}
+
 /// Reads that filled little of their buffer get storage of their own size.
 @Suite struct SparseReadTests {
     @Test func aSmallReadIsCopiedAFullOneKept() {

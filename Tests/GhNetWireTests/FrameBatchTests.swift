@@ -26,6 +26,7 @@ import Testing
         var joined = ByteBuffer()
         for var buffer in buffers { joined.writeBuffer(&buffer) }
         #expect(joined == expected)
+        #expect(batch.byteCount == expected.readableBytes, "the count is the bytes on the wire")
         // keepalive + small data + header | big | credit + header | big
         #expect(buffers.count == 4)
         #expect(buffers[1] == big && buffers[3] == big)
@@ -39,10 +40,11 @@ import Testing
         var batch = FrameBatch(encoder: FrameEncoder(maximumFrameLength: 10_000))
         try batch.append(.keepalive(nonce: 7))
         let before = batch.buffers
+        let countBefore = batch.byteCount
         #expect(throws: WireError.frameTooLarge(length: 1 + 4 + 8 + 20_000, limit: 10_000)) {
             try batch.append(.data(stream: StreamID(rawValue: 1), offset: 0, payload: payload(20_000)))
         }
-        #expect(batch.buffers == before)
+        #expect(batch.buffers == before && batch.byteCount == countBefore)
         #expect(!batch.isEmpty && FrameBatch().isEmpty)
     }
 }
