@@ -3,8 +3,10 @@ import Logging
 import NIOCore
 
 /// Drains the transport's stderr: every line goes to the log (an agent log line keeps its
-/// own level) and into a ``LineTail``. A line longer than 4 KiB is cut there, so a child that
-/// never prints a newline cannot grow memory.
+/// own level). The ``LineTail`` — the last words shown when the transport fails — gets ssh's own
+/// lines and the agent's warnings and errors, not the agent's routine lines (those are in the
+/// log already, and would push ssh's reason out). A line longer than 4 KiB is cut, so a child
+/// that never prints a newline cannot grow memory.
 final class StderrLineHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -46,8 +48,8 @@ final class StderrLineHandler: ChannelInboundHandler {
         pending.removeAll(keepingCapacity: true)
         if line.hasSuffix("\r") { line.removeLast() }
         guard !line.isEmpty else { return }
-        tail.append(line)
         let parsed = RemoteLogLine(line)
+        if let kept = parsed.lastWords { tail.append(kept) }
         logger.log(level: parsed.level, "\(parsed.message)")
     }
 }
@@ -57,6 +59,15 @@ final class StderrLineHandler: ChannelInboundHandler {
 struct RemoteLogLine {
     let level: Logger.Level
     let message: String
+    /// True for an agent log line.
+    let fromAgent: Bool
+
+    /// What the line adds to the last words of a failed transport: ssh's lines as they are,
+    /// the agent's warnings and errors without their timestamp, nothing for the agent's routine lines.
+    var lastWords: String? {
+        guard fromAgent else { return message }
+        return level >= .warning ? message : nil
+    }
 
     init(_ line: String) {
         let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
@@ -64,9 +75,11 @@ struct RemoteLogLine {
            let level = TraceLevel(rawValue: String(parts[1])), let mapped = level.loggerLevel {
             self.level = mapped
             self.message = String(parts[2].drop { $0 == " " })
+            self.fromAgent = true
         } else {
             self.level = .info
             self.message = line
+            self.fromAgent = false
         }
     }
 }
