@@ -23,11 +23,26 @@ public final class AgentSession: Sendable {
 
     /// Runs until the link ends; throws ``AgentSessionError`` on a failure.
     public func run() async throws {
-        // Before anything else: undo a DNS hook that an agent killed without cleaning up left behind.
+        // Signals first, so that a newer agent asking this one to stop never finds the default
+        // action (death without clean-up) in place.
+        let stop = StopSignals([SIGINT, SIGTERM, SIGHUP, AgentInstanceLock.takeoverSignal])
+        // One agent at a time: an older one (a lost session's, or another laptop's) stops and
+        // cleans up before this one touches anything. Held until the process exits.
+        let instance: AgentInstanceLock
+        do {
+            let outcome: AgentInstanceLock.Outcome
+            (instance, outcome) = try await AgentInstanceLock.acquire()
+            if case .tookOver(let pid, let forced) = outcome {
+                logger.info("took over from the agent of an earlier session (pid \(pid)\(forced ? ", killed: it did not stop in time" : ""))")
+            }
+        } catch {
+            throw AgentSessionError.anotherAgent("\(error)")
+        }
+        defer { withExtendedLifetime(instance) {} }
+        // Then: undo a DNS hook that an agent killed without cleaning up left behind.
         let resolvConf = ResolvConfHook()
         resolvConf.recoverAfterCrash(logger: logger)
         let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
-        let stop = StopSignals()
         HeapTuning.applyForBulkTransfers()
         // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
         PipeCapacity.enlarge(STDIN_FILENO)
@@ -115,6 +130,8 @@ public enum AgentSessionError: Error, CustomStringConvertible {
     case link(String)
     /// The TUN device or its routes could not be set up.
     case tun(String)
+    /// An older agent holds the instance lock and would not stop.
+    case anotherAgent(String)
 
     /// The process exit code.
     public var exitCode: Int32 { 1 }
@@ -125,6 +142,7 @@ public enum AgentSessionError: Error, CustomStringConvertible {
         case .refused(let reason): return reason
         case .link(let detail): return detail
         case .tun(let detail): return "cannot set up the TUN device: \(detail)"
+        case .anotherAgent(let detail): return detail
         }
     }
 }

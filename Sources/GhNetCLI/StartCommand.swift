@@ -55,6 +55,9 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .customLong("udp-timeout"), help: ArgumentHelp("Seconds a UDP or ping flow may stay idle before its NAT record is freed.", valueName: "seconds"))
     var udpTimeout: Int = 60
 
+    @Option(help: ArgumentHelp("When a session that was up is lost, start a new one by itself, waiting 1 s, 2 s, 4 s… up to 30 s between attempts, until it is up again or you stop gh-net (default: true).", valueName: "true|false"))
+    var reconnect: Switch?
+
     @Option(name: .customLong("udp-flows"), help: ArgumentHelp("Most UDP flows kept at once; when full, idle flows go first, then the least recently used.", valueName: "count"))
     var udpFlows: Int = 4096
 
@@ -110,7 +113,8 @@ struct StartCommand: AsyncParsableCommand {
         }
         let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude,
                                           udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows,
-                                          dns: dns?.isOn ?? true, dnsDomains: dnsDomain.map(\.description))
+                                          dns: dns?.isOn ?? true, dnsDomains: dnsDomain.map(\.description),
+                                          reconnect: reconnect?.isOn ?? true)
         let monitor = ActivityMonitor(logger: Logger(label: "nat"))
         let session = LocalSession(options: options, logger: logger, monitor: monitor)
         let running = Task { try await session.run(stop: stop) }

@@ -51,6 +51,20 @@ public final class StopSignals: @unchecked Sendable {
         }
     }
 
+    /// Waits for the first signal, at most `limit`; `nil` when none came in that time.
+    public func wait(atMost limit: Duration) async -> Int32? {
+        await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     /// What ``requested`` says after ``requestStop()``: the user asked from the view (`q`, Ctrl-C in raw mode).
     public static let userRequest: Int32 = 0
 
@@ -73,6 +87,7 @@ public final class StopSignals: @unchecked Sendable {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
         case SIGHUP: return "SIGHUP"
+        case SIGUSR1: return "SIGUSR1 (a newer gh-net session took over)"
         case userRequest: return "quit key"
         default: return "signal \(number)"
         }

@@ -63,6 +63,9 @@ public final class ActivityMonitor: Sendable {
         case connecting
         /// The handshake completed at `since`; flows are served.
         case connected(since: ContinuousClock.Instant)
+        /// A session that was up was lost; waiting before, or making, new attempt `attempt`
+        /// (1 for the first since the loss).
+        case reconnecting(attempt: Int)
         /// The session is over (stopped, or the link failed).
         case ended
     }

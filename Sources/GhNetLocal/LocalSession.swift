@@ -10,7 +10,8 @@ import Subprocess
 import Synchronization
 
 /// The local side of one bridge: starts the transport, delivers and starts the agent, completes
-/// the handshake, then serves the link until the user stops it or the link ends.
+/// the handshake, then serves the link until the user stops it or the link ends — and, when a
+/// session that was up is lost, starts a new one (``ReconnectPolicy``).
 public final class LocalSession: Sendable {
     /// What the session needs to know.
     public struct Options: Sendable {
@@ -32,11 +33,13 @@ public final class LocalSession: Sendable {
         public var dns: Bool
         /// Names under these domains skip the remote's resolvers (`--dns-domain`).
         public var dnsDomains: [String]
+        /// Start a new session by itself when one that was up is lost (`--reconnect`).
+        public var reconnect: Bool
 
         public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
                     routes: [IPPrefix] = [], excluded: [IPPrefix] = [],
                     udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096,
-                    dns: Bool = true, dnsDomains: [String] = []) {
+                    dns: Bool = true, dnsDomains: [String] = [], reconnect: Bool = true) {
             self.target = target
             self.sshCommand = sshCommand
             self.traceLevel = traceLevel
@@ -46,6 +49,7 @@ public final class LocalSession: Sendable {
             self.udpFlowLimit = udpFlowLimit
             self.dns = dns
             self.dnsDomains = dnsDomains
+            self.reconnect = reconnect
         }
     }
 
@@ -61,7 +65,9 @@ public final class LocalSession: Sendable {
     }
 
     /// Runs until a clean stop (returns) or a failure (throws ``LocalSessionError``). `stop`
-    /// turns SIGINT, SIGTERM and SIGHUP (and the view's quit key) into a clean stop.
+    /// turns SIGINT, SIGTERM and SIGHUP (and the view's quit key) into a clean stop. With
+    /// ``Options/reconnect``, a session that was up and is lost is started again
+    /// (``ReconnectPolicy``) until one is up again or the user stops.
     public func run(stop: StopSignals) async throws {
         defer { monitor.linkChanged(to: .ended) }
         let identity: ExecutableIdentity
@@ -71,8 +77,33 @@ public final class LocalSession: Sendable {
             throw LocalSessionError.cannotReadOwnExecutable("\(error)")
         }
         HeapTuning.applyForBulkTransfers()
+        var wasUp = false
+        var failedAttempts = 0
+        while true {
+            var served = false
+            do {
+                try await runOnce(identity: identity, stop: stop, unattended: wasUp, served: &served)
+                return
+            } catch let error as LocalSessionError {
+                if served { (wasUp, failedAttempts) = (true, 0) }
+                guard options.reconnect, wasUp, stop.requested == nil, ReconnectPolicy.mayRetry(after: error) else { throw error }
+                failedAttempts += 1
+                let delay = ReconnectPolicy.delay(beforeAttempt: failedAttempts)
+                logger.warning("\(error.description); reconnecting in \(delay.components.seconds) s (attempt \(failedAttempts))")
+                monitor.linkChanged(to: .reconnecting(attempt: failedAttempts))
+                if let signal = await stop.wait(atMost: delay) {
+                    logger.info("stopped (\(StopSignals.name(signal))) while reconnecting to \(options.target.displayName)")
+                    return
+                }
+            }
+        }
+    }
+
+    /// One session: starts the transport, delivers the agent, serves until the end. `served`
+    /// becomes true once the handshake completed. `unattended` (a reconnect): ssh may not prompt.
+    private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, served: inout Bool) async throws {
         let target = options.target
-        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"])
+        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended)
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
         let transport: TransportProcess
         do {
@@ -82,7 +113,7 @@ public final class LocalSession: Sendable {
         }
         let outcome: Result<FrameSession.End, any Error>
         do {
-            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop))
+            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, served: &served))
         } catch {
             outcome = .failure(error)
         }
@@ -119,7 +150,7 @@ public final class LocalSession: Sendable {
     }
 
     /// Delivery, handshake and serving, over the transport's stdio.
-    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals) async throws -> FrameSession.End {
+    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals, served: inout Bool) async throws -> FrameSession.End {
         // Until serving starts, a stop signal closes the link: delivery or handshake then fail,
         // and `run` reports the stop (a transport that hangs must not make gh-net unstoppable).
         // Once serving has started, the session's own goodbye handles a stop instead.
@@ -145,12 +176,13 @@ public final class LocalSession: Sendable {
         let established = try await session.handshake(ours: hello, leftover: report.leftover)
         _ = phase.move(from: .settingUp, to: .serving)
         stopWatcher.cancel()
+        served = true
         logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
         monitor.linkChanged(to: .connected(since: .now))
         return try await serveFlows(session: session, stop: stop)
     }
 
-    /// Where ``bridge(identity:link:stop:)`` is, for a stop signal.
+    /// Where ``bridge(identity:link:stop:served:)`` is, for a stop signal.
     private enum StartPhase {
         /// Delivery or handshake: a stop closes the link.
         case settingUp

@@ -21,16 +21,23 @@ public enum TransportTarget: Equatable, Sendable {
     /// Dead-link detection on the SSH layer too, and never a pseudo-terminal: the stream is binary.
     static let sshLinkOptions = ["-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"]
 
+    /// What ssh gets when nobody may be there to answer: no prompt for a passphrase, password or
+    /// new host key (with the full-screen view up, a prompt would fight it for the terminal);
+    /// ssh fails instead and the next attempt comes later.
+    static let unattendedOptions = ["-o", "BatchMode=yes"]
+
     /// The full argv to spawn. `sshCommand` is the ssh program and its own options (from
     /// `GHNET_SSH_COMMAND`, default `ssh`); `remoteCommand` the words to run remotely.
-    public func argv(sshCommand: [String], remoteCommand: [String]) -> [String] {
+    /// `unattended` (a reconnect) keeps ssh from prompting (``unattendedOptions``).
+    public func argv(sshCommand: [String], remoteCommand: [String], unattended: Bool = false) -> [String] {
+        let linkOptions = Self.sshLinkOptions + (unattended ? Self.unattendedOptions : [])
         switch self {
         case .codespace(let name):
             // After `--`, gh passes ssh options and the command on to its own ssh.
-            return ["gh", "codespace", "ssh", "-c", name, "--"] + Self.sshLinkOptions + remoteCommand
+            return ["gh", "codespace", "ssh", "-c", name, "--"] + linkOptions + remoteCommand
         case .ssh(let destination):
             var argv = sshCommand
-            argv += Self.sshLinkOptions
+            argv += linkOptions
             if let port = destination.port { argv += ["-p", String(port)] }
             argv += [destination.userAndHost, "--"]
             return argv + remoteCommand

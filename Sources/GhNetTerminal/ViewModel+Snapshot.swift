@@ -13,6 +13,7 @@ extension ViewModel {
         case .connected(let since):
             state = "connected"
             uptime = now - since
+        case .reconnecting(let attempt): state = attempt == 1 ? "reconnecting" : "reconnecting (attempt \(attempt))"
         case .ended: state = "disconnected"
         }
         if stopping && link != .ended { state = "stopping" }

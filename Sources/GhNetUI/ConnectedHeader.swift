@@ -26,7 +26,8 @@ enum ConnectedHeader {
     static func style(ofState state: String) -> CellStyle {
         switch state.lowercased() {
         case "connected": CellStyle(bold: true, foreground: .green)
-        case "connecting", "reconnecting", "starting": CellStyle(bold: true, foreground: .yellow)
+        case "connecting", "starting": CellStyle(bold: true, foreground: .yellow)
+        case let other where other.hasPrefix("reconnecting"): CellStyle(bold: true, foreground: .yellow)
         default: CellStyle(bold: true, foreground: .red)
         }
     }

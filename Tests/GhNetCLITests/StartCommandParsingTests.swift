@@ -62,3 +62,13 @@ import Testing
         }
     }
 }
+
+@Suite struct ReconnectOptionTests {
+    @Test func onUnlessSwitchedOff() throws {
+        let start = try #require(try GhNetCommand.parseAsRoot(["--ssh", "h"]) as? StartCommand)
+        #expect(start.reconnect == nil, "unset means on")
+        let off = try #require(try GhNetCommand.parseAsRoot(["--ssh", "h", "--reconnect", "false"]) as? StartCommand)
+        #expect(off.reconnect?.isOn == false)
+        #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(["--ssh", "h", "--reconnect", "sometimes"]) }
+    }
+}

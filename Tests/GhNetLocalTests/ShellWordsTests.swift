@@ -54,4 +54,15 @@ import Testing
         #expect(TransportTarget.codespace(name: "fluffy-x").argv(sshCommand: ["ssh"], remoteCommand: ["sh"]) ==
                 ["gh", "codespace", "ssh", "-c", "fluffy-x", "--", "-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "sh"])
     }
+
+    @Test func aReconnectNeverLetsSshPrompt() throws {
+        let ssh = TransportTarget.ssh(try SSHDestination(parsing: "root@cs"))
+        #expect(ssh.argv(sshCommand: ["ssh"], remoteCommand: ["sh"], unattended: true) ==
+                ["ssh", "-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "-o", "BatchMode=yes", "root@cs", "--", "sh"])
+        #expect(TransportTarget.codespace(name: "fluffy-x").argv(sshCommand: ["ssh"], remoteCommand: ["sh"], unattended: true) ==
+                ["gh", "codespace", "ssh", "-c", "fluffy-x", "--", "-T", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3",
+                 "-o", "BatchMode=yes", "sh"])
+        #expect(TransportTarget.via(["ip", "netns", "exec", "cs"]).argv(sshCommand: ["ssh"], remoteCommand: ["sh"], unattended: true) ==
+                ["ip", "netns", "exec", "cs", "sh"], "a --via command is the user's own: left as it is")
+    }
 }

@@ -34,4 +34,17 @@ import Testing
         let ended = ViewModel(snapshot: snapshot, link: .ended, stopping: true, target: "t", rate: (0, 0), lastWarning: nil, logPath: nil)
         #expect(ended.state == "disconnected" && ended.uptime == .zero)
     }
+
+    @Test func reconnectingShowsTheAttempt() {
+        let snapshot = monitor.snapshot(maxFlows: 1, maxLookups: 1)
+        let first = ViewModel(snapshot: snapshot, link: .reconnecting(attempt: 1), stopping: false, target: "t", rate: (0, 0),
+                              lastWarning: nil, logPath: nil)
+        #expect(first.state == "reconnecting" && first.uptime == .zero)
+        let third = ViewModel(snapshot: snapshot, link: .reconnecting(attempt: 3), stopping: false, target: "t", rate: (0, 0),
+                              lastWarning: nil, logPath: nil)
+        #expect(third.state == "reconnecting (attempt 3)")
+        let quitting = ViewModel(snapshot: snapshot, link: .reconnecting(attempt: 3), stopping: true, target: "t", rate: (0, 0),
+                                 lastWarning: nil, logPath: nil)
+        #expect(quitting.state == "stopping")
+    }
 }

@@ -224,6 +224,13 @@ import Testing
         #expect(grid[0, 9].style == CellStyle(bold: true, foreground: .yellow))
     }
 
+    @Test func reconnectingIsOnTheWayNotAFailure() {
+        for state in ["reconnecting", "reconnecting (attempt 4)"] {
+            #expect(ConnectedHeader.style(ofState: state) == CellStyle(bold: true, foreground: .yellow))
+        }
+        #expect(ConnectedHeader.style(ofState: "disconnected") == CellStyle(bold: true, foreground: .red))
+    }
+
     @Test func oneLineHeaderWhenShort() {
         let grid = ConnectedLayout.render(Fixtures.model, width: 120, height: 9)
         #expect(grid.text == """

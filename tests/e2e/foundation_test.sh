@@ -59,9 +59,9 @@ check "Ctrl-C to the process group stops with exit code 0 (got $EXIT_CODE)" test
 for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
 check "no agent left after Ctrl-C to the group" test -z "$(agents_in_cs)"
 
-echo "- sshd dies mid-session"
+echo "- sshd dies mid-session (without --reconnect false gh-net would retry: reconnect_test.sh)"
 log2=$WORK/fourth.log
-bridge_start "$log2" --ssh root@cs
+bridge_start "$log2" --ssh root@cs --reconnect false
 wait_for_line "$log2" "local: connected to root@cs" 60 || fail "fourth handshake"
 for pid in $(ip netns pids "$GHNET_NS_CS"); do
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "sshd" && kill -KILL "$pid"
