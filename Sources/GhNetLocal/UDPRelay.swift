@@ -14,9 +14,12 @@ import Synchronization
 /// app; ECONNREFUSED and unreachable errors become `icmpError` frames. Everything runs on the
 /// link's event loop.
 ///
-/// Bounds: at most `capacity` flows (default 4096); a flow idle for `idleTimeout` (default 60 s)
-/// is closed. When full, idle flows go first, then the least recently used one. A new flow holds
-/// at most ``UDPFlowSocket/maximumWaiting`` datagrams while its socket opens; more are dropped.
+/// Bounds: at most `capacity` flows (default 4096); a flow with no datagram either way for
+/// `idleTimeout` (default 60 s) is closed. When full, idle flows go first, then the least
+/// recently used one. A new flow holds at most ``UDPFlowSocket/maximumWaiting`` datagrams while
+/// its socket opens; more are dropped. A socket that SwiftNIO closes after an error (an ICMP
+/// error it does not tolerate, a refused send) ends its flow, so the app's next datagram opens a
+/// fresh socket instead of vanishing into a closed one.
 public final class UDPRelay: Sendable {
     /// A flow: the codespace app's endpoint and the destination it sends to.
     struct FlowKey: Hashable, Sendable {
@@ -123,9 +126,26 @@ public final class UDPRelay: Sendable {
         let monitor = self.monitor
         let logger = self.logger
         return DatagramBootstrap.wholeDatagrams(group: loop) {
-            UDPReplyHandler(key: key, activity: activity, sink: sink, monitor: monitor, logger: logger)
+            UDPReplyHandler(key: key, activity: activity, sink: sink, monitor: monitor, logger: logger,
+                            replied: { [weak self] in self?.replied(key) },
+                            closed: { [weak self] error in self?.socketClosed(key, activity: activity, error: error) })
         }
             .connect(to: remote)
+    }
+
+    /// A reply keeps its flow from going idle (a one-way stream towards the app is traffic too).
+    private func replied(_ key: FlowKey) {
+        _ = table.value.touch(key, now: .now)
+    }
+
+    /// A flow's socket closed. Not by us (we close only flows already out of the table): an error
+    /// made SwiftNIO close it, so the flow ends and the next datagram makes a new one.
+    private func socketClosed(_ key: FlowKey, activity: ActivityMonitor.FlowID, error: ICMPErrorKind?) {
+        guard let flow = table.value.peek(key), flow.activity == activity else { return }
+        _ = table.value.remove(key)
+        flow.close()
+        logger.debug("udp \(key.source) → \(key.destination): socket closed\(error.map { " after \($0.shortText)" } ?? "")")
+        monitor.ended(activity, as: .failed(error?.shortText ?? "socket error"))
     }
 
     /// The ICMP error the codespace app should see for a socket error.
@@ -217,25 +237,40 @@ final class UDPReplyHandler: ChannelInboundHandler {
     private let sink: any FrameSink
     private let monitor: ActivityMonitor
     private let logger: Logger
+    private let replied: () -> Void
+    private let closed: (ICMPErrorKind?) -> Void
+    /// The last error the socket reported, for the NAT record when it closes.
+    private var lastError: ICMPErrorKind?
 
-    init(key: UDPRelay.FlowKey, activity: ActivityMonitor.FlowID, sink: any FrameSink, monitor: ActivityMonitor, logger: Logger) {
+    /// `replied` is called for every datagram received, `closed` once when the socket closes.
+    init(key: UDPRelay.FlowKey, activity: ActivityMonitor.FlowID, sink: any FrameSink, monitor: ActivityMonitor, logger: Logger,
+         replied: @escaping () -> Void, closed: @escaping (ICMPErrorKind?) -> Void) {
         self.key = key
         self.activity = activity
         self.sink = sink
         self.monitor = monitor
         self.logger = logger
+        self.replied = replied
+        self.closed = closed
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         monitor.carried(activity, down: envelope.data.readableBytes)
         sink.send(.udpDatagram(source: key.destination, destination: key.source, payload: envelope.data))
+        replied()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let kind = UDPRelay.errorKind(for: error)
+        lastError = kind
         logger.debug("udp \(key.source) → \(key.destination): \(error) → \(kind)")
         monitor.changed(activity, to: .failed(kind.shortText))
         sink.send(.icmpError(ICMPErrorReport(kind: kind, reporter: nil, original: .udp(source: key.source, destination: key.destination))))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed(lastError)
+        context.fireChannelInactive()
     }
 }
