@@ -250,6 +250,28 @@ public final class EchoRelay: Sendable {
             }
     }
 
+    /// The family's raw socket closed by itself (SwiftNIO closes a datagram socket after a send
+    /// error it does not tolerate, e.g. EACCES for a broadcast address): its flows go, and the
+    /// next request of the family opens a new one. One bad destination must not end ping for
+    /// every other.
+    func rawSocketClosed(_ channel: any Channel, family: IPFamily) {
+        // nil: not the family's socket any more (closeAll closed it, or a newer one replaced it).
+        let gone = state.withLock { state -> [Flow]? in
+            guard case .raw(let current)? = state.modes[family], current === channel else { return nil }
+            state.modes[family] = nil
+            var gone: [Flow] = []
+            for (key, flow, _) in state.flows.entriesNewestFirst {
+                guard case .raw(let used) = flow.socket, used === channel, let removed = state.flows.remove(key) else { continue }
+                Self.forgetIdentifier(of: removed, in: &state)
+                gone.append(removed)
+            }
+            return gone
+        }
+        guard let gone else { return }
+        logger.debug("ping (\(family)): the raw ICMP socket closed after an error; the next request opens a new one")
+        retire(gone)
+    }
+
     /// Keeps the first mode found for a family (a raw socket found second is closed).
     private func record(_ mode: Mode, for family: IPFamily) {
         let kept = state.withLock { state -> Bool in
@@ -325,6 +347,11 @@ final class EchoReplyHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // The raw socket gets ICMP errors as packets (channelRead); a socket error names no flow.
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        relay.rawSocketClosed(context.channel, family: family)
+        context.fireChannelInactive()
     }
 }
 
