@@ -32,6 +32,8 @@ final class DNSListeners: Sendable {
             do {
                 let udp = try await DatagramBootstrap(group: group)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    // Whole queries (NIO's default reads stop at 2 KiB, cutting large ones silently).
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(DNSDatagramQueryHandler(forwarder: forwarder))

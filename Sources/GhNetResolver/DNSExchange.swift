@@ -49,6 +49,9 @@ public struct DNSExchange: Sendable {
         return (try? await askOverTCP(query, server: server)) ?? answer
     }
 
+    /// The largest UDP payload over IPv4: what a read of a DNS socket must hold.
+    public static let largestDatagram = 65_536
+
     /// One query in one datagram.
     public func askOverUDP(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
         guard query.count >= 12, query.count <= 65_507 else { throw .malformedAnswer }
@@ -59,6 +62,9 @@ public struct DNSExchange: Sendable {
             // The query leaves on the loop as soon as the socket is there (the answer's deadline
             // is already running), not after this task is scheduled again.
             try await DatagramBootstrap(group: loop)
+                // Whole answers: NIO's default reads cut a datagram at 2 KiB without saying so,
+                // and a cut answer (no TC bit) is malformed.
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.largestDatagram))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers(
