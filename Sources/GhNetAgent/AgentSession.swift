@@ -44,6 +44,8 @@ public final class AgentSession: Sendable {
         resolvConf.recoverAfterCrash(logger: logger)
         let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
         HeapTuning.applyForBulkTransfers()
+        // The DNS listeners' connections and upstream sockets (TCP needs no descriptor per connection here).
+        DescriptorLimit.raise()
         // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
         PipeCapacity.enlarge(STDIN_FILENO)
         PipeCapacity.enlarge(STDOUT_FILENO)

@@ -77,6 +77,7 @@ public final class LocalSession: Sendable {
             throw LocalSessionError.cannotReadOwnExecutable("\(error)")
         }
         HeapTuning.applyForBulkTransfers()
+        Self.raiseDescriptorLimit(logger: logger)
         var wasUp = false
         var failedAttempts = 0
         while true {
@@ -96,6 +97,14 @@ public final class LocalSession: Sendable {
                     return
                 }
             }
+        }
+    }
+
+    /// Every flow holds a socket: the open-file limit must not be what caps them.
+    private static func raiseDescriptorLimit(logger: Logger) {
+        guard let limit = DescriptorLimit.raise() else { return }
+        if limit < DescriptorLimit.wanted {
+            logger.warning("this process may open only \(limit) files (ulimit -n): connections and UDP flows beyond about that many fail")
         }
     }
 
