@@ -60,7 +60,7 @@ final class AgentBridge: Sendable {
                 }
             }
         } catch {
-            bridge.shutdown()
+            await bridge.shutdown()
             throw error
         }
         let endpoints = TCPEndpoints(loop: loop, sink: session, mtu: tunMTU, offloadChecksums: tun.checksumOffload,
@@ -169,8 +169,11 @@ final class AgentBridge: Sendable {
     var dropCounts: [String: UInt64] { drops.withLock { $0 } }
 
     /// Restores resolv.conf, then removes the routes and the TUN device.
-    func shutdown() {
+    func shutdown() async {
         dns.stop()
+        // A `routes` or `dnsConfig` still being applied finishes first (it sees the hook stopped
+        // and undoes its own install), so nothing is hooked or routed after this returns.
+        await configuring.withLock { $0 }?.value
         if let endpoints = tcp.withLock({ $0 }) {
             // Reset the app's connections so nothing hangs, before the device goes away.
             try? endpoints.loop.submit { endpoints.closeAll() }.wait()

@@ -117,8 +117,14 @@ extension AgentSession {
             await session.link.finishOutput(waitingAtMost: .seconds(2))
             throw AgentSessionError.tun("\(error)")
         }
-        defer { bridge.shutdown() }
-        return try await session.serve(stop: stop) { frame in bridge.frameFromLocal(frame) }
+        let end: Result<FrameSession.End, any Error>
+        do {
+            end = .success(try await session.serve(stop: stop) { frame in bridge.frameFromLocal(frame) })
+        } catch {
+            end = .failure(error)
+        }
+        await bridge.shutdown()
+        return try end.get()
     }
 }
 

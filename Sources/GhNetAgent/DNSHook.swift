@@ -51,6 +51,11 @@ final class DNSHook: Sendable {
         }
         guard case .off = phase.withLock({ $0 }) else { return }
         let listeners = await DNSListeners.start(on: addresses, forwarder: forwarder, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        guard case .off = phase.withLock({ $0 }) else {
+            // Stopped while the listeners started: hook nothing.
+            listeners.close()
+            return
+        }
         guard !listeners.addresses.isEmpty else {
             logger.warning("dns: no address to listen on; the codespace's DNS is left as it is")
             return
