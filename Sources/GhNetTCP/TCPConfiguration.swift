@@ -28,7 +28,8 @@ public struct TCPConfiguration: Hashable, Sendable {
     /// Ceiling of the retransmission and persist timeouts, backoff included.
     public var maximumRetransmissionTimeout: Duration = .seconds(60)
     /// Consecutive expiries of the retransmission timer (no progress in between) after which the
-    /// connection is given up with a reset. Persist probes do not count: a zero window may last.
+    /// connection is given up with a reset; also the most window probes the app may leave
+    /// unanswered in a row. A zero window may last as long as the app answers the probes.
     public var maximumRetransmissions: Int = 12
     /// How long an acknowledgment of in-order data may wait for a second segment or a reply.
     public var delayedAcknowledgmentTimeout: Duration = .milliseconds(5)

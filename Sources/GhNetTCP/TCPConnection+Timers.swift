@@ -26,6 +26,12 @@ extension TCPConnection {
             return
         }
         if let deadline = sender.persistDeadline, deadline <= now {
+            // Probes the app never answered, as many as retransmissions: it is gone.
+            guard sender.unansweredProbes < configuration.maximumRetransmissions else {
+                pendingReset = synchronizedReset()
+                close(.retransmissionsExhausted)
+                return
+            }
             sender.persistTimerExpired()
         }
     }

@@ -161,6 +161,10 @@ struct TCPReceiver: Sendable {
             next += 1
             events.append(.peerHalfClosed)
             acknowledgeNow = true
+        } else if fin {
+            // A FIN beyond a gap: a duplicate ACK at once, as for early data (RFC 5681 §4.2),
+            // so the app's kernel learns of the loss without waiting for its timer.
+            acknowledgeNow = true
         }
     }
 

@@ -56,6 +56,9 @@ struct TCPSender: Sendable {
     private(set) var persistDeadline: TCPInstant?
     /// Persist expiries since the window last opened.
     private var persistBackoff = 0
+    /// Window probes sent since the app last acknowledged anything (even with a zero window):
+    /// a closed window may last as long as the app answers, but not once it has gone silent.
+    private(set) var unansweredProbes = 0
     /// The persist timer expired: probe the window, or send what fits despite silly window
     /// avoidance.
     private(set) var persistDue = false
@@ -139,6 +142,13 @@ struct TCPSender: Sendable {
             guard room > 0, persistDue || 2 * room >= largestWindow else { return nil }
             persistDue = false
             (length, fin) = (room, false)
+        } else if fin, length >= room {
+            // The FIN takes a sequence number, so it needs a byte of window too (as Linux's
+            // tcp_snd_wnd_test has it): a receiver may drop a FIN beyond its window, and each
+            // drop would count as a failed retransmission. The data goes; the FIN waits for the
+            // window (the persist timer probes it).
+            guard length > 0 else { return nil }
+            fin = false
         }
         return (next, length, fin)
     }
@@ -166,6 +176,7 @@ struct TCPSender: Sendable {
     /// A window probe left (a bare segment just below SND.UNA, which the app must answer).
     mutating func probed() {
         persistDue = false
+        unansweredProbes += 1
     }
 
     // MARK: Acknowledgments
@@ -191,6 +202,8 @@ struct TCPSender: Sendable {
         let acknowledgment = space.offset(of: number, near: unacknowledged)
         if acknowledgment > highestSent { return .acknowledgesUnsent }
         if acknowledgment < unacknowledged - largestWindow { return .tooOld }
+        // The app answers (a probe's answer acknowledges SND.UNA - 1 + 1, i.e. SND.UNA).
+        unansweredProbes = 0
         guard acknowledgment >= unacknowledged else { return .accepted }
         let offered = Int(windowField) << windowShift
         let windowChanged = offered != window
@@ -261,10 +274,11 @@ struct TCPSender: Sendable {
         return true
     }
 
-    /// Runs the persist timer while data waits for the window with nothing in flight (so no
-    /// acknowledgment will come by itself), and stops it otherwise.
+    /// Runs the persist timer while data or the FIN waits for the window with nothing in flight
+    /// (so no acknowledgment will come by itself), and stops it otherwise.
     mutating func updatePersistTimer(now: TCPInstant) {
-        if next < dataEnd, unacknowledged == next, retransmissionDeadline == nil {
+        // `end`, not `dataEnd`: a FIN waiting for the window needs the probes too.
+        if next < end, unacknowledged == next, retransmissionDeadline == nil {
             if persistDeadline == nil, !persistDue {
                 persistDeadline = now.advanced(by: timeout.backedOff(by: persistBackoff))
             }

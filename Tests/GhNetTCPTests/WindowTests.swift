@@ -115,16 +115,33 @@ import Testing
         #expect(driver.connection.nextDeadline == driver.now + timeout)
     }
 
-    @Test func theProbeIsNeverGivenUpOn() {
+    @Test func aZeroWindowLastsAsLongAsTheAppAnswersTheProbes() {
         var configuration = TCPConfiguration()
         configuration.maximumRetransmissions = 2
         var driver = ConnectionDriver.established(configuration: configuration, window: 0)
         _ = driver.send(pattern(10))
         _ = driver.drain()
-        let probes = driver.advance(.seconds(600))
+        var probes: [SentSegment] = []
+        for _ in 0..<6000 {   // ten minutes in 100 ms steps
+            let sent = driver.advance(.milliseconds(100))
+            probes += sent
+            if !sent.isEmpty { _ = driver.receive(App.segment(window: 0)) }   // still there, still full
+        }
         #expect(probes.count >= 10)
         #expect(driver.state == .established)
         #expect(probes.allSatisfy { $0.payload.isEmpty && $0.sequence == App.agentISN })
+    }
+
+    @Test func anAppThatAnswersNoProbeIsGivenUpOn() {
+        var configuration = TCPConfiguration()
+        configuration.maximumRetransmissions = 3
+        var driver = ConnectionDriver.established(configuration: configuration, window: 0)
+        _ = driver.send(pattern(10))
+        _ = driver.drain()
+        let sent = driver.advance(.seconds(600))
+        #expect(sent.filter { $0.payload.isEmpty && !$0.flags.contains(.rst) }.count == 3, "three probes, then")
+        #expect(sent.last?.flags.contains(.rst) == true, "a reset")
+        #expect(driver.state == .closed(.retransmissionsExhausted))
     }
 
     @Test func theAppShrinkingItsWindowHoldsSmallSegmentsUntilThePersistTimer() {
