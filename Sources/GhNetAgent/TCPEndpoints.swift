@@ -219,6 +219,9 @@ final class TCPEndpoints: @unchecked Sendable {
     private func flowControlBroken(_ entry: Entry, flow: TCPFlowKey, _ detail: String) {
         logger.warning("tcp \(flow): the local side broke flow control (\(detail))")
         sink.send(.reset(stream: entry.stream, reason: .flowControlViolation))
+        // That reset is the only one the local side gets (``forget`` would send another).
+        entry.connected = false
+        entry.answeredEarly = false
         entry.connection.abort()
         pump(entry, flow: flow, payload: nil, reopening: nil)
     }
@@ -336,7 +339,9 @@ final class TCPEndpoints: @unchecked Sendable {
             break
         case .resetByApp, .aborted, .retransmissionsExhausted:
             // Also while it is still connecting: its early bytes must not reach the server.
-            if entry.localHoldsStream { sink.send(.reset(stream: entry.stream, reason: .aborted)) }
+            if entry.localHoldsStream {
+                sink.send(.reset(stream: entry.stream, reason: reason == .retransmissionsExhausted ? .timedOut : .aborted))
+            }
         }
     }
 

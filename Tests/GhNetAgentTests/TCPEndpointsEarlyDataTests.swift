@@ -121,3 +121,22 @@ import Testing
         #expect(wire.segments.count == before, "after a failure the next SYN waits for the real outcome")
     }
 }
+
+/// How the local side hears of a connection the agent gives up.
+extension TCPEndpointsEarlyDataTests {
+    func resets(_ wire: Wire) -> [ResetReason] {
+        wire.frames.withLock { $0 }.compactMap { frame -> ResetReason? in
+            if case .reset(_, let reason) = frame { return reason }
+            return nil
+        }
+    }
+
+    @Test func dataBeyondTheCreditIsOneResetSaidOnce() throws {
+        let (endpoints, wire, _) = makeEndpoints(earlyData: false)
+        try connectOnce(endpoints, wire)
+        let stream = try #require(openedStream(wire))
+        // The credit granted in the open is 64 KiB: 100 KiB at once is beyond it.
+        endpoints.frame(.data(stream: stream, offset: 0, payload: ByteBuffer(repeating: 1, count: 100 << 10)))
+        #expect(resets(wire) == [.flowControlViolation])
+    }
+}
