@@ -96,7 +96,7 @@ check "db.corp.example no longer resolves" bash -c "! ${CS[*]} getent hosts db.c
 
 echo "- kill -9 of the agent, then a new start"
 log2=$WORK/killed.log
-bridge_start "$log2" --ssh root@cs --trace debug
+bridge_start "$log2" --ssh root@cs --trace debug --reconnect false  # the next start, not a reconnect, must find the hook
 wait_for_line "$log2" "dns: /etc/resolv.conf points at" 60 || true
 agent=$(grep -oE 'connected: protocol [0-9]+, .* pid [0-9]+' "$log2" | grep -oE '[0-9]+$' | head -1)
 check "found the agent's pid ($agent)" test -n "$agent"
