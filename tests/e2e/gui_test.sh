@@ -72,10 +72,7 @@ check "after a resize the view is re-laid to 70 columns" test "$(widest_line)" -
 check "after a resize both panels are still shown" screen_has_all NAT DNS
 
 echo "- the SSH connection drops: the view says so, and comes back by itself"
-for pid in $(ip netns pids "$GHNET_NS_CS"); do   # the session's sshd processes; the listener stays
-  [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -KILL "$pid" 2>/dev/null
-done
+drop_ssh_sessions
 check "the header says reconnecting" wait_screen 'gh net · reconnecting' 15
 show
 check "the status line says why" screen_has 'the connection to codespace'

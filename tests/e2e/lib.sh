@@ -82,6 +82,17 @@ agents_in_cs() {
   return 0
 }
 
+# drop_ssh_sessions — kills the per-connection sshd processes in cs (the SSH connections drop
+# as on a network failure); the listener stays, so new connections work.
+drop_ssh_sessions() {
+  local pid
+  for pid in $(ip netns pids "$GHNET_NS_CS"); do
+    [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -KILL "$pid" 2>/dev/null
+  done
+  return 0
+}
+
 finish() {
   echo "  $PASSES passed, $FAILURES failed"
   [ "$FAILURES" -eq 0 ]

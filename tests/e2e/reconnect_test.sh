@@ -18,15 +18,6 @@ wait_for_count() {
   done
   return 1
 }
-# drop_ssh — kills the per-connection sshd processes in cs; the listener stays.
-drop_ssh() {
-  local pid
-  for pid in $(ip netns pids "$GHNET_NS_CS"); do
-    [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -KILL "$pid" 2>/dev/null
-  done
-  return 0
-}
 CONNECTED="local: connected to root@cs: protocol"
 
 log=$WORK/bridge.log
@@ -62,7 +53,7 @@ wait_for_line "$held" "ready" 15 || fail "the held connection echoes before the 
 
 echo "- the SSH connection drops"
 old_agent=$(agents_in_cs)
-drop_ssh
+drop_ssh_sessions
 check "gh-net says the link was lost and when it tries again" wait_for_line "$log" "was lost: .*reconnecting in 1 s \(attempt 1\)" 30
 check "a new session is up by itself" wait_for_count "$log" "$CONNECTED" 2 60
 check "the routes are back" wait_for_count "$log" "remote: agent: routes: installed" 2 20
@@ -76,7 +67,7 @@ check "the connection open across the drop ended instead of hanging" grep -q "^e
 
 echo "- the codespace cannot be reached for a while"
 ip netns exec "$GHNET_NS_LAPTOP" ip route add unreachable "$GHNET_CS_IP4/32"
-drop_ssh
+drop_ssh_sessions
 check "the first attempt fails and the wait grows" wait_for_line "$log" "reconnecting in 2 s \(attempt 2\)" 30
 ip netns exec "$GHNET_NS_LAPTOP" ip route del unreachable "$GHNET_CS_IP4/32"
 check "once it can be reached the session is up again" wait_for_count "$log" "$CONNECTED" 3 60
@@ -99,7 +90,7 @@ check "curl to corp works through the second" curl_corp
 
 echo "- a stop while waiting to reconnect"
 kill -STOP "$GHNET_CS_SSHD_PID"  # new SSH connections hang in the banner exchange meanwhile
-drop_ssh
+drop_ssh_sessions
 wait_for_line "$log2" "reconnecting in 1 s" 30 || fail "the second gh-net noticed the drop"
 sleep 0.5
 kill -TERM "$second"
@@ -113,7 +104,7 @@ echo "- --reconnect false"
 log3=$WORK/third.log
 bridge_start "$log3" --ssh root@cs --reconnect false
 wait_for_line "$log3" "$CONNECTED" 60 || fail "third handshake"
-drop_ssh
+drop_ssh_sessions
 wait_exit "$BRIDGE_PID" 30 || true
 check "a lost link ends gh-net with exit code 1 (got $EXIT_CODE)" test "$EXIT_CODE" = 1
 check "with the reason as its last line" bash -c "tail -n 1 '$log3' | grep -q '^gh-net: the connection to root@cs was lost: '"
