@@ -113,7 +113,8 @@ extension AgentSession {
             bridge = try await AgentBridge.start(session: session, capabilities: capabilities, transportPeer: transportPeer,
                                                  resolvConf: resolvConf, logger: logger)
         } catch {
-            session.send(.goodbye(reason: "the agent cannot set up its TUN device: \(error)"))
+            // A refusal, not a goodbye: the local side ends with a failure and does not try again.
+            session.send(.refuse(reason: "it cannot set up its TUN device: \(error)"))
             await session.link.finishOutput(waitingAtMost: .seconds(2))
             throw AgentSessionError.tun("\(error)")
         }
