@@ -1,3 +1,4 @@
+import GhNetCore
 import GhNetLocal
 import GhNetTerminal
 import GhNetUI
@@ -7,7 +8,7 @@ import Logging
 /// (full-screen, on a terminal), or, without a terminal, the only one there is.
 enum CodespaceSelection {
     /// The chosen codespace's name, or nil when the user quit the list.
-    static func choose(interactive: Bool, logger: Logger) async throws -> String? {
+    static func choose(interactive: Bool, stop: StopSignals, logger: Logger) async throws -> String? {
         let json: [UInt8]
         do {
             json = try await GitHubCLI.listCodespaces()
@@ -32,7 +33,7 @@ enum CodespaceSelection {
             return codespaces[0].name
         }
         do {
-            return try await CodespaceChooser(terminal: Terminal()).choose(from: codespaces)?.name
+            return try await CodespaceChooser(terminal: Terminal()).choose(from: codespaces, stop: stop)?.name
         } catch {
             throw Failure("\(error)")
         }

@@ -100,7 +100,7 @@ struct StartCommand: AsyncParsableCommand {
         } else if let via {
             target = .via(try ShellWords.split(via))
         } else {
-            guard let chosen = try await CodespaceSelection.choose(interactive: showView, logger: logger) else { return }
+            guard let chosen = try await CodespaceSelection.choose(interactive: showView, stop: stop, logger: logger) else { return }
             target = .codespace(name: chosen)
         }
 

@@ -1,6 +1,8 @@
+import GhNetCore
 import GhNetUI
 
-/// The full-screen list of the user's codespaces: arrows move, Enter connects, `q` quits.
+/// The full-screen list of the user's codespaces: arrows move, Enter connects, `q` quits; a stop
+/// signal (SIGTERM, SIGHUP when the terminal closes) or the end of input quits too.
 /// It gives the terminal back before returning, so ssh's prompts that follow are seen.
 public struct CodespaceChooser: Sendable {
     private let terminal: Terminal
@@ -9,12 +11,17 @@ public struct CodespaceChooser: Sendable {
         self.terminal = terminal
     }
 
-    /// The codespace the user chose, or nil when they quit.
-    public func choose(from codespaces: [Codespace]) async throws -> Codespace? {
+    /// The codespace the user chose, or nil when they quit (or `stop` fired, or input ended).
+    public func choose(from codespaces: [Codespace], stop: StopSignals) async throws -> Codespace? {
         try terminal.enterFullScreen()
         defer { terminal.leaveFullScreen() }
         let input = TerminalInput()
         defer { input.stop() }
+        // A stop ends the input's events, and with them the loop below.
+        let stopWatcher = Task {
+            if await stop.wait() != nil { input.stop() }
+        }
+        defer { stopWatcher.cancel() }
         var size = terminal.size
         var picker = CodespacePicker(codespaces: codespaces, visibleRows: PickerLayout.listRows(height: size.height))
         var decoder = KeyDecoder()

@@ -7,6 +7,7 @@ import Synchronization
 ///
 /// Standard input is read on a thread of its own with `poll` (100 ms at a time, so ``stop()``
 /// ends it promptly); events wait in a stream that keeps the newest 256 when the view falls behind.
+/// The stream ends with ``stop()`` or when standard input does (the terminal went away).
 /// (`@unchecked Sendable`: the signal source is set up in `init` and only cancelled after.)
 public final class TerminalInput: @unchecked Sendable {
     /// One thing that happened at the terminal.
@@ -46,7 +47,11 @@ public final class TerminalInput: @unchecked Sendable {
                 }
                 let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress!, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { break }  // end of input or an error: the terminal is gone
+                guard count > 0 else {
+                    // End of input or an error: the terminal is gone, and so are the events.
+                    continuation.finish()
+                    break
+                }
                 continuation.yield(.bytes(Array(buffer[0..<count])))
                 pending = true
             }

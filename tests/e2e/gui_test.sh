@@ -95,6 +95,17 @@ wait_screen 'Choose a codespace' 20 || true
 tmx send-keys -t ui q
 check "q in the picker exits 0 without connecting" wait_screen "EXITED 0" 10
 tmx kill-session -t ui
+picker_pid() { ip netns pids "$GHNET_NS_LAPTOP" | xargs -r ps -o pid=,args= -p | awk '/gh-net start$/ {print $1}'; }
+tmx new-session -d -s ui -x 100 -y 30 "ip netns exec $GHNET_NS_LAPTOP ${env_prefix[*]} $GHNET_BIN start; echo EXITED \$?; sleep 600"
+wait_screen 'Choose a codespace' 20 || true
+kill -TERM "$(picker_pid)" 2>/dev/null || true
+check "SIGTERM in the picker exits 0" wait_screen "EXITED 0" 10
+check "with the terminal back on the main screen" test "$(tmx display-message -p -t ui '#{alternate_on}')" = 0
+tmx kill-session -t ui
+tmx new-session -d -s ui -x 100 -y 30 "ip netns exec $GHNET_NS_LAPTOP ${env_prefix[*]} $GHNET_BIN start"
+wait_screen 'Choose a codespace' 20 || true
+tmx kill-session -t ui   # the terminal goes away: SIGHUP, and the end of input
+check "closing the terminal ends the picker" bash -c "for i in \$(seq 1 50); do [ -z \"\$(ip netns pids $GHNET_NS_LAPTOP | xargs -r ps -o args= -p | grep 'gh-net start')\" ] && exit 0; sleep 0.1; done; exit 1"
 run_start() { ip netns exec "$GHNET_NS_LAPTOP" "${env_prefix[@]}" "$@" "$GHNET_BIN" start --gui false </dev/null 2>&1; }
 out=$(run_start FAKE_GH_FAIL=auth) || true
 echo "    $out"
