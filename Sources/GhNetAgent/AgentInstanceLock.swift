@@ -20,7 +20,7 @@ final class AgentInstanceLock: Sendable {
     /// machine, such as the test hosts', are none of its business).
     static var defaultPath: String {
         var namespace = stat()
-        let id = stat("/proc/self/ns/net", &namespace) == 0 ? "net\(namespace.st_ino)" : "net"
+        let id = stat("/proc/thread-self/ns/net", &namespace) == 0 ? "net\(namespace.st_ino)" : "net"
         return "/run/gh-net/agent-\(id).lock"
     }
     /// The signal that asks a running agent to stop because a newer one takes over.
@@ -74,28 +74,28 @@ final class AgentInstanceLock: Sendable {
         guard descriptor >= 0 else { throw LockError.io(operation: "open", path: path, errno: errno) }
         let lock = AgentInstanceLock(descriptor: descriptor)
         var outcome = Outcome.free
-        if !lock.tryLock() {
-            var asked: pid_t?
-            for force in [false, true] {
-                let deadline = ContinuousClock.now + patience
-                var signalled = false
-                while !lock.tryLock() {
-                    // The holder writes its pid right after locking: read it again until it
-                    // names a running agent, and signal that one once.
-                    if !signalled, let pid = lock.holderPid(), pid != getpid(), isAgent(pid) {
-                        signal(pid, force ? SIGKILL : takeoverSignal)
-                        (signalled, asked) = (true, pid)
-                    }
-                    guard ContinuousClock.now < deadline else { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                if lock.locked {
-                    outcome = .tookOver(pid: asked ?? 0, forced: force)
-                    break
+        // Whoever holds the lock is asked to stop, given `patience`, then killed and given
+        // `patience` again. A holder that changes meanwhile (another new agent won the race)
+        // is a new holder: it is asked politely first, never killed unasked.
+        var asked: (pid: pid_t, killed: Bool, deadline: ContinuousClock.Instant)?
+        let giveUp = ContinuousClock.now + patience * 6
+        while !lock.tryLock() {
+            let now = ContinuousClock.now
+            // The holder writes its pid right after locking: read it again each time.
+            if let pid = lock.holderPid(), pid != getpid(), isAgent(pid) {
+                if asked?.pid != pid {
+                    signal(pid, takeoverSignal)
+                    asked = (pid, false, now + patience)
+                } else if let current = asked, now >= current.deadline {
+                    guard !current.killed else { throw LockError.stillHeld(pid: pid, path: path) }
+                    signal(pid, SIGKILL)
+                    asked = (pid, true, now + patience)
                 }
             }
-            guard lock.locked else { throw LockError.stillHeld(pid: asked, path: path) }
+            guard now < giveUp else { throw LockError.stillHeld(pid: asked?.pid, path: path) }
+            try await Task.sleep(for: .milliseconds(50))
         }
+        if let asked { outcome = .tookOver(pid: asked.pid, forced: asked.killed) }
         let text = Array("\(getpid())\n".utf8)
         guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, text, text.count, 0) == text.count else {
             throw LockError.io(operation: "write", path: path, errno: errno)
@@ -104,7 +104,6 @@ final class AgentInstanceLock: Sendable {
     }
 
     /// True once ``tryLock()`` succeeded.
-    private var locked: Bool { lockedState.withLock { $0 } }
     private let lockedState = Mutex(false)
 
     /// One non-blocking attempt.
@@ -125,10 +124,16 @@ final class AgentInstanceLock: Sendable {
         return pid
     }
 
-    /// True when `pid` runs `… agent …` (gh-net's agent command), judged by its command line.
+    /// True when `pid` runs gh-net's agent command, judged by its command line.
     static func runsAgent(_ pid: pid_t) -> Bool {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return isAgentCommandLine(Array(data))
+    }
+
+    /// True for the NUL-separated words of `/proc/PID/cmdline` of `<executable> agent …` — the
+    /// agent itself, not the `sudo -n <executable> agent …` that may have started it.
+    static func isAgentCommandLine(_ bytes: [UInt8]) -> Bool {
+        let words = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         return words.count >= 2 && words[1] == "agent"
     }
 }

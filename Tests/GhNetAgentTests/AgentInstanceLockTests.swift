@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import GhNetAgent
 
@@ -78,15 +79,61 @@ import Testing
     }
 
     @Test func onlyAnAgentCommandLineCounts() {
+        func line(_ words: String...) -> [UInt8] { Array(words.joined(separator: "\0").utf8) + [0] }
+        #expect(AgentInstanceLock.isAgentCommandLine(line("/root/.cache/gh-net/gh-net-0123", "agent", "--trace", "info")))
+        #expect(AgentInstanceLock.isAgentCommandLine(line("gh-net", "agent")))
+        #expect(!AgentInstanceLock.isAgentCommandLine(line("sudo", "-n", "/root/.cache/gh-net/gh-net-0123", "agent")), "its sudo is not")
+        #expect(!AgentInstanceLock.isAgentCommandLine(line("gh-net", "start", "--ssh", "agent")))
+        #expect(!AgentInstanceLock.isAgentCommandLine(line("agent")))
+        #expect(!AgentInstanceLock.isAgentCommandLine([]))
         #expect(!AgentInstanceLock.runsAgent(getpid()), "the test runner is no agent")
         #expect(!AgentInstanceLock.runsAgent(0x7FFF_FFF0), "no such process")
+    }
+
+    @Test func aNewHolderIsAskedBeforeItIsEverKilled() async throws {
+        let path = makePath()
+        _ = try await AgentInstanceLock.acquire(path: path, isAgent: { _ in true }, signal: { _, _ in }).0
+        let first = try hold(path, pid: 5151)
+        var second: Int32 = -1
+        var signals: [(pid_t, Int32)] = []
+        let (lock, outcome) = try await AgentInstanceLock.acquire(path: path, patience: .milliseconds(300), isAgent: { _ in true },
+                                                                  signal: { pid, signal in
+            signals.append((pid, signal))
+            if pid == 5151 {
+                // The first holder stops, and another new agent wins the lock before us.
+                close(first)
+                second = (try? hold(path, pid: 5252)) ?? -1
+            } else if pid == 5252, signal == SIGKILL {
+                close(second)
+            }
+        })
+        #expect(signals.map(\.0) == [5151, 5252, 5252])
+        #expect(signals.map(\.1) == [AgentInstanceLock.takeoverSignal, AgentInstanceLock.takeoverSignal, SIGKILL],
+                "the second holder is asked politely, and killed only after its patience")
+        #expect(outcome == .tookOver(pid: 5252, forced: true))
+        withExtendedLifetime(lock) {}
     }
 }
 
 extension AgentInstanceLockTests {
+    /// An agent in another network namespace (the test hosts' codespace, say) has a lock of its
+    /// own: a thread in a fresh namespace (root only) sees another path.
     @Test func theLockIsPerNetworkNamespace() throws {
-        var namespace = stat()
-        try #require(stat("/proc/self/ns/net", &namespace) == 0)
-        #expect(AgentInstanceLock.defaultPath == "/run/gh-net/agent-net\(namespace.st_ino).lock")
+        guard getuid() == 0 else { return }
+        let here = AgentInstanceLock.defaultPath
+        let elsewhere = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        typealias Unshare = @convention(c) (Int32) -> Int32
+        let unshare = unsafeBitCast(try #require(dlsym(dlopen(nil, RTLD_NOW), "unshare")), to: Unshare.self)
+        let thread = Thread {
+            // unshare(CLONE_NEWNET) moves this thread only; the namespace goes with it.
+            if unshare(0x4000_0000) == 0 { elsewhere.withLock { $0 = AgentInstanceLock.defaultPath } }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        let other = try #require(elsewhere.withLock { $0 })
+        #expect(here.hasPrefix("/run/gh-net/agent-net") && other.hasPrefix("/run/gh-net/agent-net"))
+        #expect(here != other)
     }
 }
