@@ -167,6 +167,13 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
         return handler.send(frame)
     }
 
+    /// True when the link holds its input (``inputHoldThreshold``) and the transport took bytes
+    /// since the previous call: a live link, though no frame of the peer's is read. On the loop.
+    func drainedWhileHeld() -> Bool {
+        eventLoop.preconditionInEventLoop()
+        return handler.drainedWhileHeld()
+    }
+
     /// Frames dropped so far (datagrams on a congested link, anything after the end). On the loop.
     var droppedFrames: UInt64 {
         eventLoop.preconditionInEventLoop()
@@ -272,6 +279,10 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private(set) var unwrittenBytes = 0
     /// Input is held until the link is writable again.
     private var heldForBacklog = false
+    /// Bytes the transport has taken so far (counted, like ``unwrittenBytes``, only when input may be held).
+    private var writtenBytes: UInt64 = 0
+    /// ``writtenBytes`` at the previous ``drainedWhileHeld()``.
+    private var writtenAtLastCheck: UInt64 = 0
 
     init(inputHoldThreshold: Int? = nil) {
         self.inputHoldThreshold = inputHoldThreshold
@@ -390,6 +401,15 @@ final class FrameLinkHandler: ChannelInboundHandler {
         if case .frames = mode { mode = .paused }
     }
 
+    /// True when input is held and the transport took bytes since the previous call. The peer's
+    /// frames, keepalives included, wait unread during a hold, so this is what shows the link is
+    /// alive meanwhile.
+    func drainedWhileHeld() -> Bool {
+        let progressed = writtenBytes != writtenAtLastCheck
+        writtenAtLastCheck = writtenBytes
+        return heldForBacklog && progressed
+    }
+
     /// True (and input held from now on) when more than the threshold waits to be written.
     private func backlogged() -> Bool {
         // Once the input has ended nothing more is read: what the decoder holds goes out.
@@ -470,7 +490,10 @@ final class FrameLinkHandler: ChannelInboundHandler {
             unwrittenBytes += bytes
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             written = context.eventLoop.makePromise()
-            written?.futureResult.whenComplete { _ in handler.value.unwrittenBytes -= bytes }
+            written?.futureResult.whenComplete { result in
+                handler.value.unwrittenBytes -= bytes
+                if case .success = result { handler.value.writtenBytes += UInt64(bytes) }
+            }
         }
         for (index, buffer) in buffers.enumerated() {
             context.write(wrapOutboundOut(buffer), promise: index == buffers.count - 1 ? written : nil)

@@ -173,7 +173,8 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
 
     private func tick() {
         let now = ContinuousClock.now
-        if heardSinceTick {
+        // A link holding its input reads no keepalive; the transport taking our bytes shows it lives.
+        if heardSinceTick || link.drainedWhileHeld() {
             heardSinceTick = false
             liveness.heard(at: now)
         }

@@ -249,6 +249,37 @@ import Testing
         #expect(received.ends.isEmpty)
     }
 
+    @Test func aHoldAfterARelease() throws {
+        let (link, channel, transport, received) = try setUp(holding: true)
+        try channel.writeInbound(requests(repliesToHold + 1))
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold)
+        transport.release()
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == repliesToHold + 1)
+        #expect(!link.drainedWhileHeld(), "not held")
+        // The released bytes are no longer counted: a second hold takes a full threshold again
+        // (the reply to the frame let through on release waits too, and counts).
+        channel.isWritable = false
+        try channel.writeInbound(requests(repliesToHold + 5))
+        channel.embeddedEventLoop.run()
+        #expect(received.frames.count == 2 * repliesToHold)
+    }
+
+    @Test func aHeldLinkIsAliveWhileTheTransportTakesItsBytes() throws {
+        let (link, channel, transport, _) = try setUp(holding: true)
+        try channel.writeInbound(requests(repliesToHold + 1))
+        channel.embeddedEventLoop.run()
+        _ = link.drainedWhileHeld()
+        #expect(!link.drainedWhileHeld(), "held, and nothing taken since")
+        transport.release()  // the transport takes what waited; still not writable: still held
+        channel.embeddedEventLoop.run()
+        #expect(link.drainedWhileHeld(), "held, and the transport took bytes: the link lives")
+        #expect(!link.drainedWhileHeld(), "nothing more taken")
+    }
+
     @Test func theEndWhileHeldHandsOutTheRestThenTellsIt() throws {
         let (_, channel, _, received) = try setUp(holding: true)
         try channel.writeInbound(requests(repliesToHold + 3))
