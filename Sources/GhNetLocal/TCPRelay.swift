@@ -150,8 +150,8 @@ public final class TCPRelay: Sendable {
         case .windowCredit(let stream, let consumed, let window):
             // A late credit for a stream that already ended cleanly is normal: ignore it.
             withStream(stream, answerUnknown: false) { $0.credit(consumed: consumed, window: window) }
-        case .halfClose(let stream, _):
-            withStream(stream) { $0.agentHalfClosed() }
+        case .halfClose(let stream, let offset):
+            withStream(stream) { $0.agentHalfClosed(offset: offset) }
         case .reset(let stream, let reason):
             withStream(stream, answerUnknown: false) { $0.agentReset(reason) }
         default:

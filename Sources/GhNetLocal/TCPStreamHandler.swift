@@ -32,6 +32,8 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private var serverFinished = false
     private var sentHalfClose = false
     private var agentFinished = false
+    /// Our sending side was shut down after every byte of the app's was written.
+    private var outputShutDown = false
     /// The socket is connected and the open result sent (``start()``).
     private var started = false
     /// Bytes from the agent that came before the socket connected (at most the first window).
@@ -160,6 +162,8 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func dataFromAgent(offset: UInt64, payload: ByteBuffer) {
         guard !ended else { return }
+        // Data past the agent's own halfClose (docs/wire-protocol.md, "Flow control").
+        guard !agentFinished else { return fail(.flowControlViolation) }
         do {
             try receiveCredit.receive(offset: offset, count: payload.readableBytes)
         } catch {
@@ -197,9 +201,12 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    /// The app closed its sending side: shut down ours once everything is written.
-    func agentHalfClosed() {
+    /// The app closed its sending side after `offset` bytes: shut down ours once everything is
+    /// written. An offset other than the bytes received breaks the protocol (the server would
+    /// see a clean end of a stream cut short, or too long): the stream is reset.
+    func agentHalfClosed(offset: UInt64) {
         guard !agentFinished, !ended else { return }
+        guard offset == receiveCredit.received else { return fail(.flowControlViolation) }
         relay?.logger.trace("tcp stream \(stream): the app finished sending")
         agentFinished = true
         guard started else { return }
@@ -211,7 +218,10 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private func shutdownOutputAfterWrites() {
         watchForWriteStall()
         afterWrites {
-            self.context?.close(mode: .output, promise: nil)
+            guard let context = self.context else { return }
+            let shutDown = context.eventLoop.makePromise(of: Void.self)
+            shutDown.futureResult.whenSuccess { self.outputShutDown = true }
+            context.close(mode: .output, promise: shutDown)
             self.closeIfDone()
         }
     }
@@ -267,9 +277,10 @@ final class TCPStreamHandler: ChannelInboundHandler, @unchecked Sendable {
         stallWatch?.cancel()
         // Nothing more is written to the socket: the window's growth goes back to the budget.
         relay?.budget.value.giveBack(receiveCredit.borrowed)
-        if !ended && !serverFinished && agentFinished && !errorSeen {
+        if !ended && !serverFinished && agentFinished && outputShutDown && !errorSeen {
             // NIO closes the whole channel when the server's FIN arrives after our own
             // shutdown, without an inputClosed event: that is a clean end of the server's side.
+            // (Not when a write failed before the shutdown: NIO then closes without errorCaught.)
             serverFinished = true
             flushToAgent()
         }

@@ -90,7 +90,7 @@ import Testing
         let stream = try connectedStream()
         stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "the app's "))
         stream.handler.dataFromAgent(offset: 10, payload: ByteBuffer(string: "last bytes"))
-        stream.handler.agentHalfClosed()
+        stream.handler.agentHalfClosed(offset: 20)
         // The server finishes sending before the writes above went out (they wait for the flush
         // at the end of the loop's round).
         stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
@@ -107,7 +107,7 @@ import Testing
         stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "still "))
         stream.handler.dataFromAgent(offset: 6, payload: ByteBuffer(string: "queued"))
-        stream.handler.agentHalfClosed()
+        stream.handler.agentHalfClosed(offset: 12)
         stream.handler.agentReset(.unknownStream)
         #expect(stream.channel.isActive, "not aborted")
         stream.channel.embeddedEventLoop.run()
@@ -137,7 +137,7 @@ import Testing
         let stream = try connectedStream(stuck: stuck)
         if serverEndedFirst { stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
         stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "never taken"))
-        stream.handler.agentHalfClosed()
+        stream.handler.agentHalfClosed(offset: 11)
         if !serverEndedFirst { stream.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
         stream.channel.embeddedEventLoop.advanceTime(by: TCPStreamHandler.writeStallLimit - .seconds(1))
         #expect(stream.channel.isActive, "less than the limit without progress")
@@ -153,7 +153,7 @@ import Testing
         for index in 0..<3 {
             stream.handler.dataFromAgent(offset: UInt64(index), payload: ByteBuffer(string: "x"))
         }
-        stream.handler.agentHalfClosed()
+        stream.handler.agentHalfClosed(offset: 3)
         for _ in 0..<2 {
             // The server takes one more write each period.
             stuck.held.removeFirst()?.succeed(())
@@ -171,5 +171,43 @@ import Testing
         stream.handler.agentReset(.aborted)
         stream.channel.embeddedEventLoop.run()
         #expect(!stream.channel.isActive)
+    }
+}
+
+/// A misbehaving agent's half-close, and a server that fails the app's last writes.
+extension TCPStreamHandlerTests {
+    func isReset(_ frame: Frame) -> Bool { if case .reset = frame { true } else { false } }
+    func isHalfClose(_ frame: Frame) -> Bool { if case .halfClose = frame { true } else { false } }
+
+    @Test func dataAfterTheAgentsHalfCloseIsAViolation() throws {
+        let stream = try connectedStream(stuck: StuckServer())
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "request"))
+        stream.handler.agentHalfClosed(offset: 7)
+        stream.handler.dataFromAgent(offset: 7, payload: ByteBuffer(string: "late"))
+        stream.channel.embeddedEventLoop.run()
+        #expect(stream.agent.frames.withLock { $0 } == [.reset(stream: StreamID(7), reason: .flowControlViolation)])
+    }
+
+    @Test(arguments: [UInt64(3), 12])
+    func aHalfCloseAtTheWrongOffsetIsAViolation(offset: UInt64) throws {
+        let stream = try connectedStream(stuck: StuckServer())
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "request"))
+        stream.handler.agentHalfClosed(offset: offset)
+        stream.channel.embeddedEventLoop.run()
+        #expect(stream.agent.frames.withLock { $0 } == [.reset(stream: StreamID(7), reason: .flowControlViolation)],
+                "a stream cut short (or too long) must not reach the server as a clean end")
+    }
+
+    @Test func aWriteFailureBeforeTheShutdownIsNoCleanEnd() throws {
+        let stuck = StuckServer()
+        let stream = try connectedStream(stuck: stuck)
+        stream.handler.dataFromAgent(offset: 0, payload: ByteBuffer(string: "upload"))
+        stream.handler.agentHalfClosed(offset: 6)
+        stream.channel.embeddedEventLoop.run()
+        // A failed writev: SwiftNIO closes the channel without errorCaught.
+        try stream.channel.close().wait()
+        let frames = stream.agent.frames.withLock { $0 }
+        #expect(frames.contains(where: isReset), "the app sees a reset: its bytes never reached the server")
+        #expect(!frames.contains(where: isHalfClose), "the server never sent a FIN")
     }
 }
