@@ -4,15 +4,17 @@
 /// - printable scalars are kept, one or two columns wide;
 /// - tab, line feed, carriage return, vertical tab and form feed become a space, and so does
 ///   every other space separator (no-break space, ideographic space, …);
-/// - nonspacing and enclosing marks (combining accents, variation selectors) and the zero width
-///   joiner are dropped: they take no column and would change the character before them;
+/// - nonspacing and enclosing marks (combining accents, variation selectors), the zero width
+///   joiner and the conjoining Hangul vowels and final consonants (U+1160–11FF, U+D7B0–D7FF)
+///   are dropped: they take no column and would change the character before them;
 /// - every other control or format character (C0, DEL, C1, bidirectional overrides, soft hyphen,
 ///   zero width space, …), private use, unassigned, line and paragraph separators become `?`:
 ///   nothing that could move the cursor, change modes or reorder text reaches the terminal.
 ///
 /// The width is a documented approximation of `wcwidth`: two columns for the East Asian Wide and
 /// Fullwidth blocks (Hangul Jamo, CJK, Kana, Hangul syllables, fullwidth forms) and for emoji
-/// with emoji presentation; one for the rest, including East Asian Ambiguous characters such as
+/// with emoji presentation, except the regional indicators that make up flags (one column each,
+/// as glibc's `wcwidth` has them); one for the rest, including East Asian Ambiguous characters such as
 /// `…`, `→`, `─` (two columns only in terminals set to treat ambiguous characters as wide).
 enum TerminalText {
     /// One character as drawn: one or two columns wide.
@@ -31,7 +33,7 @@ enum TerminalText {
         let value = scalar.value
         if value >= 0x20 && value < 0x7F { return Glyph(character: Character(scalar), width: 1) }
         if value >= 0x09 && value <= 0x0D { return space }
-        if value == 0x200D { return nil }
+        if value == 0x200D || (0x1160...0x11FF).contains(value) || (0xD7B0...0xD7FF).contains(value) { return nil }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark:
             return nil
@@ -47,7 +49,7 @@ enum TerminalText {
     /// True for the scalars this module draws two columns wide (see the type's documentation).
     static func isWide(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
-        if value < 0x1100 { return false }
+        if value < 0x1100 || (0x1F1E6...0x1F1FF).contains(value) { return false }
         if scalar.properties.isEmojiPresentation { return true }
         switch value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,

@@ -43,6 +43,17 @@ import Testing
         #expect(line("👩\u{200D}💻", width: 12) == "👩💻")
     }
 
+    @Test func widthsAgreeWithGlibcWhereTerminalsFollowIt() {
+        // Conjoining Hangul: the initial consonant is wide; the vowel and final that join it take
+        // no column (glibc's wcwidth gives 0), so they are dropped.
+        #expect(TerminalText.width(of: "\u{1100}\u{1161}\u{11A8}") == 2)
+        #expect(line("\u{1100}\u{1161}\u{11A8}x", width: 12) == "\u{1100}x")
+        #expect(TerminalText.width(of: "\u{D7B0}\u{D7FB}") == 0)
+        // Regional indicators (flags) are one column each, as wcwidth has them.
+        #expect(TerminalText.width(of: "🇩🇪") == 2)
+        #expect(TerminalText.width(of: "\u{1F1E6}") == 1)
+    }
+
     @Test func wideCharactersTakeTwoColumns() {
         #expect(TerminalText.width(of: "数据") == 4)
         #expect(TerminalText.width(of: "ｆｕｌｌ") == 8)
