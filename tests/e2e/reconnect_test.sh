@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Auto-reconnect end to end: the SSH connection under a running bridge drops; gh-net says so,
 # starts a new session by itself (backing off while the codespace cannot be reached) and the
-# codespace reaches corp again; a connection open across the drop is reset, not left hanging.
+# codespace reaches corp again; a connection open across the drop is reset, not left hanging;
+# an old agent that has not noticed the drop hands over to the new one.
 # A second gh-net against the same codespace takes over: the first one ends instead of
 # reconnecting, and one agent is left. --reconnect false and a stop while waiting end gh-net.
 source "$(dirname "$0")/lib.sh"
@@ -64,6 +65,27 @@ check "it is a new process" test "$agents" != "$old_agent"
 wait "$holder" 2>/dev/null || true
 echo "    held connection: $(tail -n 1 "$held")"
 check "the connection open across the drop ended instead of hanging" grep -q "^ended: " "$held"
+
+echo "- the old agent has not noticed the drop when the new one starts"
+# The session's sshd processes are frozen (the old agent sees no end of its input) and the
+# laptop's ssh client is killed: gh-net reconnects while the old agent still runs.
+frozen=()
+for pid in $(ip netns pids "$GHNET_NS_CS"); do
+  [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -STOP "$pid" && frozen+=("$pid")
+done
+old_agent=$(agents_in_cs)
+connected_before=$(count_lines "$log" "$CONNECTED")
+pkill -KILL -P "$BRIDGE_PID" -x ssh || true
+check "the new session is up" wait_for_count "$log" "$CONNECTED" $((connected_before + 1)) 60
+check "its agent took over from the old one, which was still running" \
+  grep -q "remote: agent: took over from the agent of an earlier session (pid $old_agent)" "$log"
+agents=$(agents_in_cs)
+check "exactly one agent runs in the codespace, the new one" bash -c "[ \"$(echo $agents)\" != '$old_agent' ] && [ $(echo "$agents" | grep -c .) = 1 ]"
+check "curl to corp works" curl_corp
+check "names only the laptop knows resolve (the DNS hook is the new agent's)" \
+  bash -c "ip netns exec $GHNET_NS_CS getent hosts db.corp.example | grep -qE '$GHNET_CORP_IP4|$GHNET_CORP_IP6'"
+for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 
 echo "- the codespace cannot be reached for a while"
 ip netns exec "$GHNET_NS_LAPTOP" ip route add unreachable "$GHNET_CS_IP4/32"
