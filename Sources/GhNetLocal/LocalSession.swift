@@ -67,7 +67,7 @@ public final class LocalSession: Sendable {
     /// Runs until a clean stop (returns) or a failure (throws ``LocalSessionError``). `stop`
     /// turns SIGINT, SIGTERM and SIGHUP (and the view's quit key) into a clean stop. With
     /// ``Options/reconnect``, a session that was up and is lost is started again
-    /// (``ReconnectPolicy``) until one is up again or the user stops.
+    /// (``ReconnectSchedule``) until one is up again or the user stops.
     public func run(stop: StopSignals) async throws {
         defer { monitor.linkChanged(to: .ended) }
         let identity: ExecutableIdentity
@@ -78,20 +78,17 @@ public final class LocalSession: Sendable {
         }
         HeapTuning.applyForBulkTransfers()
         Self.raiseDescriptorLimit(logger: logger)
-        var wasUp = false
-        var failedAttempts = 0
+        var schedule = ReconnectSchedule(enabled: options.reconnect)
         while true {
             var served = false
             do {
-                try await runOnce(identity: identity, stop: stop, unattended: wasUp, served: &served)
+                try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, served: &served)
                 return
             } catch let error as LocalSessionError {
-                if served { (wasUp, failedAttempts) = (true, 0) }
-                guard options.reconnect, wasUp, stop.requested == nil, ReconnectPolicy.mayRetry(after: error) else { throw error }
-                failedAttempts += 1
-                let delay = ReconnectPolicy.delay(beforeAttempt: failedAttempts)
-                logger.warning("\(error.description); reconnecting in \(delay.components.seconds) s (attempt \(failedAttempts))")
-                monitor.linkChanged(to: .reconnecting(attempt: failedAttempts))
+                let decision = schedule.attemptFailed(with: error, served: served)
+                guard stop.requested == nil, case .retry(let attempt, let delay) = decision else { throw error }
+                logger.warning("\(error.description); reconnecting in \(delay.components.seconds) s (attempt \(attempt))")
+                monitor.linkChanged(to: .reconnecting(attempt: attempt))
                 if let signal = await stop.wait(atMost: delay) {
                     logger.info("stopped (\(StopSignals.name(signal))) while reconnecting to \(options.target.displayName)")
                     return

@@ -24,3 +24,38 @@ import Testing
         #expect(!ReconnectPolicy.mayRetry(after: .cannotReadOwnExecutable("gone")))
     }
 }
+
+/// The decisions over one run: only after a session was up, backing off, starting over after
+/// each session that was up again, never when switched off or for what a retry cannot fix.
+@Suite struct ReconnectScheduleTests {
+    let lost = LocalSessionError.linkLost(target: "cs", status: .exited(255), stderr: [])
+    let unreachable = LocalSessionError.transportFailed(target: "cs", status: .exited(255), stderr: ["No route to host"])
+
+    @Test func aFirstStartThatFailsIsNotRetried() {
+        var schedule = ReconnectSchedule(enabled: true)
+        #expect(schedule.attemptFailed(with: unreachable, served: false) == .giveUp)
+        #expect(!schedule.wasUp)
+    }
+
+    @Test func afterASessionWasUpFailuresBackOffUntilOneIsUpAgain() {
+        var schedule = ReconnectSchedule(enabled: true)
+        #expect(schedule.attemptFailed(with: lost, served: true) == .retry(attempt: 1, delay: .seconds(1)))
+        #expect(schedule.wasUp, "ssh may not prompt from now on")
+        #expect(schedule.attemptFailed(with: unreachable, served: false) == .retry(attempt: 2, delay: .seconds(2)))
+        #expect(schedule.attemptFailed(with: unreachable, served: false) == .retry(attempt: 3, delay: .seconds(4)))
+        // A session was up again, then lost: the count starts over.
+        #expect(schedule.attemptFailed(with: lost, served: true) == .retry(attempt: 1, delay: .seconds(1)))
+    }
+
+    @Test func whatARetryCannotFixEndsEvenAfterASessionWasUp() {
+        var schedule = ReconnectSchedule(enabled: true)
+        _ = schedule.attemptFailed(with: lost, served: true)
+        #expect(schedule.attemptFailed(with: .refused("the agent refused this side: it cannot set up its TUN device"), served: false) == .giveUp)
+    }
+
+    @Test func switchedOffNothingIsRetried() {
+        var schedule = ReconnectSchedule(enabled: false)
+        #expect(schedule.attemptFailed(with: lost, served: true) == .giveUp)
+        #expect(schedule.wasUp)
+    }
+}
