@@ -78,7 +78,9 @@ final class AgentInstanceLock: Sendable {
         // `patience` again. A holder that changes meanwhile (another new agent won the race)
         // is a new holder: it is asked politely first, never killed unasked.
         var asked: (pid: pid_t, killed: Bool, deadline: ContinuousClock.Instant)?
-        let giveUp = ContinuousClock.now + patience * 6
+        // How long a holder that names no running agent (it has not written its pid yet, or is
+        // no agent at all) may keep the lock.
+        let giveUp = ContinuousClock.now + patience * 2
         while !lock.tryLock() {
             let now = ContinuousClock.now
             // The holder writes its pid right after locking: read it again each time.
@@ -91,8 +93,9 @@ final class AgentInstanceLock: Sendable {
                     signal(pid, SIGKILL)
                     asked = (pid, true, now + patience)
                 }
+            } else if now >= giveUp {
+                throw LockError.stillHeld(pid: asked?.pid, path: path)
             }
-            guard now < giveUp else { throw LockError.stillHeld(pid: asked?.pid, path: path) }
             try await Task.sleep(for: .milliseconds(50))
         }
         if let asked { outcome = .tookOver(pid: asked.pid, forced: asked.killed) }
