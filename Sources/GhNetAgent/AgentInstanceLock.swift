@@ -1,4 +1,5 @@
 import Foundation
+import GhNetCore
 import Synchronization
 
 /// One agent per codespace (network namespace) at a time, the newest winning: the agent holds an
@@ -24,7 +25,7 @@ final class AgentInstanceLock: Sendable {
         return "/run/gh-net/agent-\(id).lock"
     }
     /// The signal that asks a running agent to stop because a newer one takes over.
-    static let takeoverSignal = SIGUSR1
+    static let takeoverSignal = StopSignals.takeover
 
     /// How the lock was had.
     enum Outcome: Equatable {

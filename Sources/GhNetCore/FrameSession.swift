@@ -35,6 +35,14 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
 
     /// How long the peer has to close its side after our goodbye.
     static let goodbyeGrace = TimeAmount.seconds(10)
+    /// The same when a newer session takes over (SIGUSR1, the agent): it waits for us, and a
+    /// live peer closes within milliseconds; a dead one never does.
+    static let takeoverGoodbyeGrace = TimeAmount.seconds(2)
+
+    /// How long the peer has after the goodbye that a stop by `signal` sends.
+    static func goodbyeGrace(after signal: Int32) -> TimeAmount {
+        signal == StopSignals.takeover ? takeoverGoodbyeGrace : goodbyeGrace
+    }
 
     /// The link the session speaks over.
     public let link: FrameLink
@@ -192,7 +200,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         send(.goodbye(reason: "stopped by \(StopSignals.name(signal))"))
         link.finishOutput()
         // The peer closes its side once it has cleaned up; don't wait for ever.
-        goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace) { self.finish(.success(.stopped(signal: signal))) }
+        goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace(after: signal)) { self.finish(.success(.stopped(signal: signal))) }
     }
 
     private func finish(_ result: Result<End, any Error>) {

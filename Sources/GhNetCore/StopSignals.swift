@@ -65,6 +65,10 @@ public final class StopSignals: @unchecked Sendable {
         }
     }
 
+    /// The signal a newer gh-net agent sends an older one to take over (the agent watches it
+    /// too; see `AgentInstanceLock`).
+    public static let takeover: Int32 = SIGUSR1
+
     /// What ``requested`` says after ``requestStop()``: the user asked from the view (`q`, Ctrl-C in raw mode).
     public static let userRequest: Int32 = 0
 
@@ -87,7 +91,7 @@ public final class StopSignals: @unchecked Sendable {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
         case SIGHUP: return "SIGHUP"
-        case SIGUSR1: return "SIGUSR1 (a newer gh-net session took over)"
+        case takeover: return "SIGUSR1 (a newer gh-net session took over)"
         case userRequest: return "quit key"
         default: return "signal \(number)"
         }

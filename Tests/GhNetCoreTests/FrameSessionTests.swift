@@ -1,3 +1,4 @@
+import Foundation
 import GhNetWire
 import Logging
 import NIOCore
@@ -86,5 +87,12 @@ import Testing
         // The peer cleans up and closes its side.
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(try await end == .stopped(signal: StopSignals.userRequest))
+    }
+}
+
+extension FrameSessionTests {
+    @Test func aTakeoverWaitsLessForThePeerThanAStop() {
+        #expect(FrameSession.goodbyeGrace(after: SIGTERM) == .seconds(10))
+        #expect(FrameSession.goodbyeGrace(after: StopSignals.takeover) == .seconds(2), "the newer agent waits for this one")
     }
 }
