@@ -10,6 +10,9 @@ public struct ExecutableIdentity: Sendable, Equatable {
 
     /// Path of the running executable.
     public let executablePath: String
+    /// Where its bytes are read: `/proc/self/exe` for the running executable, so a file
+    /// rebuilt in place after the start is not what gets hashed or sent.
+    public let contentPath: String
     /// Lower-case hex SHA-256 of the executable's bytes.
     public let sha256: String
     /// Size of the executable in bytes.
@@ -26,7 +29,7 @@ public struct ExecutableIdentity: Sendable, Equatable {
     /// Reads and hashes the running executable (`/proc/self/exe`).
     public static func current() throws -> ExecutableIdentity {
         let path = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        return try ExecutableIdentity(executableAt: path)
+        return try ExecutableIdentity(executableAt: path, contentAt: "/proc/self/exe")
     }
 
     /// The content hash of the running executable without reading it, when it runs from the
@@ -41,10 +44,12 @@ public struct ExecutableIdentity: Sendable, Equatable {
         return String(hash)
     }
 
-    /// Reads and hashes the executable at `path`, streaming it in 1 MiB pieces.
-    public init(executableAt path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+    /// Reads and hashes the executable at `path` (its bytes from `contentAt`, by default the
+    /// same path), streaming it in 1 MiB pieces.
+    public init(executableAt path: String, contentAt source: String? = nil) throws {
+        let source = source ?? path
+        guard let handle = FileHandle(forReadingAtPath: source) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: source])
         }
         defer { try? handle.close() }
         var hasher = SHA256()
@@ -56,6 +61,7 @@ public struct ExecutableIdentity: Sendable, Equatable {
             total += chunk.count
         }
         self.executablePath = path
+        self.contentPath = source
         self.sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         self.size = total
         self.requiredGlibc = scanner.highest

@@ -94,7 +94,7 @@ struct AgentDelivery {
     /// Streams the executable in 1 MiB pieces; each write waits for the pipe to take it.
     private func sendExecutable(link: FrameLink) async throws {
         logger.info("sending the agent to the remote (\(identity.size / 1_048_576) MiB, first start of this build there)")
-        guard let handle = FileHandle(forReadingAtPath: identity.executablePath) else {
+        guard let handle = FileHandle(forReadingAtPath: identity.contentPath) else {
             throw DeliveryFailure.protocolViolation("cannot read own executable at \(identity.executablePath)")
         }
         defer { try? handle.close() }

@@ -59,16 +59,22 @@ public struct BootstrapScript: Sendable {
         return """
         {
         tmp=
+        # A newline first: shell start-up output without one (a title escape, echo -n) must not
+        # run into the first status line.
+        printf '\\n'
         say() { printf 'GHNET-BOOT %s\\n' "$*"; }
         fail() { [ -z "$tmp" ] || rm -f "$tmp" "$tmp.err"; say "error $1 $2"; exit 1; }
         os=$(uname -s); [ "$os" = Linux ] || fail os "the remote runs $os; the gh-net agent needs Linux"
         m=$(uname -m); [ "$m" = \(machine) ] || fail arch "the remote CPU is $m; this gh-net build is for \(machine)"
         \(glibcCheck)
         [ -c \(tunDevice) ] || fail tun "the remote has no \(tunDevice); load the tun module or start the container with --device /dev/net/tun"
-        dir=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/gh-net
-        mkdir -p "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
+        home=${HOME:-$(getent passwd "$(id -u)" 2>/dev/null | cut -d: -f6)}
+        [ -n "${XDG_CACHE_HOME:-$home}" ] || fail store "the remote user has no home folder (HOME is not set) to keep the agent in"
+        dir=${XDG_CACHE_HOME:-$home/.cache}/gh-net
+        mkdir -p "$dir" 2>/dev/null && chmod 700 "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
+        [ -O "$dir" ] || fail store "the cache folder $dir belongs to another user"
         bin=$dir/gh-net-\(sha256)
-        if [ -x "$bin" ]; then
+        if [ -x "$bin" ] && [ "$(wc -c < "$bin" | tr -d ' ')" = \(size) ]; then
           say cached "$bin"
         else
           need=$(( (\(size) + 1023) / 1024 + 64 ))

@@ -97,7 +97,7 @@ public struct Advertisement: Hashable, Sendable {
             }
         }
         for prefix in extra {
-            if prefix.length <= 1 {
+            if prefix.coversInternet {
                 skipped.append(Skipped(prefix: prefix, origin: .userRoute, reason: .defaultRoute))
             } else {
                 candidates.append((prefix, .userRoute))

@@ -69,7 +69,7 @@ public struct InstallFilter: Hashable, Sendable {
         var skipped: [Skipped] = []
         var pieces: [IPPrefix] = []
         for prefix in advertised {
-            if prefix.length <= 1 {
+            if prefix.coversInternet {
                 skipped.append(Skipped(prefix: prefix, advertised: prefix, reason: .defaultRoute))
                 continue
             }

@@ -23,10 +23,11 @@ public struct Route: Hashable, Sendable {
         self.flags = flags
     }
 
-    /// True for a default route: `0.0.0.0/0` or `::/0`, and also either half of it (a /1), which
-    /// is how OpenVPN's `def1` and similar full-tunnel VPNs override the default route without
-    /// replacing it. Such a route means "the internet", never a private network.
-    public var isDefault: Bool { prefix.length <= 1 }
+    /// True for a default route: `0.0.0.0/0` or `::/0`, and also what full-tunnel VPNs use to
+    /// override it without replacing it (the two /1 halves of OpenVPN's `def1`, its IPv6
+    /// `2000::/4` and `3000::/4`; see ``GhNetAddress/IPPrefix/coversInternet``). Such a route
+    /// means "the internet", never a private network.
+    public var isDefault: Bool { prefix.coversInternet }
 
     /// True when the route is for an address of this machine itself (IPv6 `local` and
     /// `anycast` routes of the `local` table).

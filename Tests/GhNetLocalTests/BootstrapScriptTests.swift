@@ -16,7 +16,7 @@ import Testing
         let stdout = Pipe()
         var received: [UInt8] = []
 
-        init(stubs: [String: String]) throws {
+        init(stubs: [String: String], environment overrides: [String: String?] = [:]) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-\(UUID().uuidString)")
             let bin = dir.appendingPathComponent("stubs")
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -26,12 +26,14 @@ import Testing
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
             }
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.environment = [
+            var environment: [String: String] = [
                 "PATH": bin.path + ":/usr/sbin:/usr/bin:/sbin:/bin",
                 "HOME": dir.path,
                 "XDG_CACHE_HOME": dir.appendingPathComponent("cache").path,
                 "SSH_CONNECTION": "198.18.3.2 51234 198.18.0.2 22",
             ]
+            for (name, value) in overrides { environment[name] = value }
+            process.environment = environment
             process.standardInput = stdin
             process.standardOutput = stdout
             process.standardError = FileHandle.nullDevice
@@ -112,6 +114,55 @@ import Testing
         #expect(second.line(startingWith: "GHNET-BOOT cached") != nil)
         #expect(second.line(startingWith: "AGENT-RAN") != nil)
         #expect(!second.finish().contains("GHNET-BOOT send"))
+    }
+
+    @Test func startUpOutputWithoutANewlineDoesNotHideTheFirstStatusLine() throws {
+        let script = Self.script(for: Self.fakeAgent)
+        var run = try Run(stubs: [:])
+        // What an rc file that sets the terminal title prints before the script runs.
+        run.send(Array("printf '\\033]0;my codespace\\007'\n".utf8) + Array(script.text.utf8))
+        let line = run.line(startingWith: "GHNET-BOOT send") ?? "nothing"
+        #expect(try BootstrapLine.parse(Substring(line)) == .send(size: Self.fakeAgent.count))
+        _ = run.finish()
+    }
+
+    @Test func aTruncatedCachedBuildIsSentAgain() throws {
+        let script = Self.script(for: Self.fakeAgent)
+        var run = try Run(stubs: [:])
+        let cache = run.dir.appendingPathComponent("cache/gh-net")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let cut = cache.appendingPathComponent("gh-net-\(script.sha256)")
+        try Data(Self.fakeAgent.prefix(5)).write(to: cut)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cut.path)
+        run.send(Array(script.text.utf8))
+        #expect(run.line(startingWith: "GHNET-BOOT send") == "GHNET-BOOT send \(Self.fakeAgent.count)", "not taken for the cached build")
+        run.send(Self.fakeAgent)
+        #expect(run.line(startingWith: "AGENT-RAN") != nil)
+        _ = run.finish()
+    }
+
+    @Test func withoutAHomeFolderNothingIsKeptInASharedPlace() throws {
+        let script = Self.script(for: Self.fakeAgent)
+        // No HOME, no XDG_CACHE_HOME, and no passwd entry to find one in.
+        var run = try Run(stubs: ["getent": "exit 2"], environment: ["HOME": nil, "XDG_CACHE_HOME": nil])
+        run.send(Array(script.text.utf8))
+        let line = run.line(startingWith: "GHNET-BOOT error")
+        #expect(line?.hasPrefix("GHNET-BOOT error store the remote user has no home folder") == true, "\(line ?? "nothing")")
+        #expect(!run.finish().contains("GHNET-BOOT send"))
+    }
+
+    @Test func aCacheFolderOfAnotherUserIsRefused() throws {
+        guard getuid() == 0 else { return }
+        let script = Self.script(for: Self.fakeAgent)
+        var run = try Run(stubs: [:])
+        let cache = run.dir.appendingPathComponent("cache/gh-net")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        #expect(chown(cache.path, 65534, 65534) == 0)
+        run.send(Array(script.text.utf8))
+        let line = run.line(startingWith: "GHNET-BOOT error")
+        #expect(line?.hasPrefix("GHNET-BOOT error store the cache folder") == true && line?.hasSuffix("belongs to another user") == true,
+                "\(line ?? "nothing")")
+        _ = run.finish()
     }
 
     @Test func refusesACorruptedTransfer() throws {

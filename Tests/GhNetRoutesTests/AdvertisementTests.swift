@@ -140,3 +140,37 @@ struct AdvertisementTests {
         #expect(advertisement.skipped.isEmpty)
     }
 }
+
+/// Full-tunnel VPNs that override the default route without replacing it: the internet never
+/// goes through the bridge, in either family.
+@Suite struct FullTunnelTests {
+    /// OpenVPN with `redirect-gateway def1 ipv6`: 0.0.0.0/1 + 128.0.0.0/1 and 2000::/4 + 3000::/4
+    /// on tun0, besides the corp network 10.0.0.0/8.
+    let table = RoutingTable(routes: [
+        Route(prefix: prefix("0.0.0.0/0"), gateway: address("192.168.1.1"), interface: "wlan0"),
+        Route(prefix: prefix("0.0.0.0/1"), interface: "tun0"), Route(prefix: prefix("128.0.0.0/1"), interface: "tun0"),
+        Route(prefix: prefix("10.0.0.0/8"), interface: "tun0"),
+        Route(prefix: prefix("::/0"), gateway: address("fe80::1"), interface: "wlan0"),
+        Route(prefix: prefix("2000::/4"), interface: "tun0"), Route(prefix: prefix("3000::/4"), interface: "tun0"),
+    ], interfaceAddresses: ["wlan0": [address("192.168.1.20")], "tun0": [address("10.8.0.2")]])
+
+    @Test func onlyTheCorpNetworkIsAdvertised() {
+        let advertisement = Advertisement(table: table)
+        #expect(advertisement.prefixes == [prefix("10.0.0.0/8")])
+        #expect(FlowPolicy(table: table, advertisement: advertisement).decide(address("2606:4700::1111")) != .allowed(via: "tun0"))
+    }
+
+    @Test func theAgentInstallsNoneOfThemEvenWhenAdvertised() {
+        let filter = InstallFilter(advertised: prefixes("2000::/4", "3000::/4", "2000::/3", "10.0.0.0/8"), ownSubnets: [], transportPeer: nil)
+        #expect(filter.routes == [prefix("10.0.0.0/8")])
+    }
+
+    @Test func whatCountsAsTheInternet() {
+        for text in ["0.0.0.0/0", "128.0.0.0/1", "::/0", "8000::/1", "::/2", "2000::/3", "2000::/4", "3000::/4"] {
+            #expect(prefix(text).coversInternet, "\(text)")
+        }
+        for text in ["10.0.0.0/8", "0.0.0.0/2", "2001:db8::/32", "2000::/5", "fc00::/7", "4000::/4"] {
+            #expect(!prefix(text).coversInternet, "\(text)")
+        }
+    }
+}
