@@ -8,14 +8,6 @@ tmx() { tmux -L "$TMUX_SOCKET" "$@"; }
 demo_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^ghnet-${suffix:-none}-" || true; }
 trap 'tmx kill-server 2>/dev/null || true; [ -n "${suffix:-}" ] && "$ROOT/scripts/testhosts.sh" down "$suffix" >/dev/null 2>&1; cleanup' EXIT
 screen() { tmx capture-pane -p -t demo -S -100; }
-wait_screen() {
-  local pattern=$1 limit=$2 i
-  for ((i = 0; i < limit * 10; i++)); do
-    screen 2>/dev/null | grep -Eq -- "$pattern" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 tmx new-session -d -s demo -x 160 -y 50 "$GHNET_BIN demo; echo DEMO-EXITED \$?; sleep 600"
 tmx set-option -t demo remain-on-exit on >/dev/null

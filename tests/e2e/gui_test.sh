@@ -11,15 +11,6 @@ TMUX_SOCKET="ghnet-e2e-$$"
 tmx() { tmux -L "$TMUX_SOCKET" "$@"; }
 trap 'tmx kill-server 2>/dev/null || true; cleanup' EXIT
 screen() { tmx capture-pane -p -t ui; }
-# wait_screen PATTERN SECONDS — until the pane shows an extended regex (bounded).
-wait_screen() {
-  local pattern=$1 limit=$2 i
-  for ((i = 0; i < limit * 10; i++)); do
-    screen 2>/dev/null | grep -Eq -- "$pattern" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 show() { screen | sed 's/^/    | /'; }
 screen_has() { screen | grep -Eq -- "$1"; }
 widest_line() { screen | wc -L; }

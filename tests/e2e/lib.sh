@@ -82,6 +82,17 @@ agents_in_cs() {
   return 0
 }
 
+# wait_screen PATTERN SECONDS — until the terminal shows an extended regex (bounded); the test
+# defines `screen`, which prints what its tmux pane shows.
+wait_screen() {
+  local pattern=$1 limit=$2 i
+  for ((i = 0; i < limit * 10; i++)); do
+    screen 2>/dev/null | grep -Eq -- "$pattern" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # drop_ssh_sessions — kills the per-connection sshd processes in cs (the SSH connections drop
 # as on a network failure); the listener stays, so new connections work.
 drop_ssh_sessions() {
