@@ -11,7 +11,7 @@ import Synchronization
 
 /// The local side of one bridge: starts the transport, delivers and starts the agent, completes
 /// the handshake, then serves the link until the user stops it or the link ends — and, when a
-/// session that was up is lost, starts a new one (``ReconnectPolicy``).
+/// session that was up is lost, starts a new one (``ReconnectSchedule``).
 public final class LocalSession: Sendable {
     /// What the session needs to know.
     public struct Options: Sendable {

@@ -115,12 +115,18 @@ import Testing
         #expect(driver.connection.nextDeadline == driver.now + timeout)
     }
 
-    @Test func aZeroWindowLastsAsLongAsTheAppAnswersTheProbes() {
+    /// Ten bytes waiting for an app whose window is closed, probes given up after `limit`.
+    func bytesWaitingForAClosedWindow(maximumRetransmissions limit: Int) -> ConnectionDriver {
         var configuration = TCPConfiguration()
-        configuration.maximumRetransmissions = 2
+        configuration.maximumRetransmissions = limit
         var driver = ConnectionDriver.established(configuration: configuration, window: 0)
         _ = driver.send(pattern(10))
         _ = driver.drain()
+        return driver
+    }
+
+    @Test func aZeroWindowLastsAsLongAsTheAppAnswersTheProbes() {
+        var driver = bytesWaitingForAClosedWindow(maximumRetransmissions: 2)
         var probes: [SentSegment] = []
         for _ in 0..<6000 {   // ten minutes in 100 ms steps
             let sent = driver.advance(.milliseconds(100))
@@ -133,11 +139,7 @@ import Testing
     }
 
     @Test func anAppThatAnswersNoProbeIsGivenUpOn() {
-        var configuration = TCPConfiguration()
-        configuration.maximumRetransmissions = 3
-        var driver = ConnectionDriver.established(configuration: configuration, window: 0)
-        _ = driver.send(pattern(10))
-        _ = driver.drain()
+        var driver = bytesWaitingForAClosedWindow(maximumRetransmissions: 3)
         let sent = driver.advance(.seconds(600))
         #expect(sent.filter { $0.payload.isEmpty && !$0.flags.contains(.rst) }.count == 3, "three probes, then")
         #expect(sent.last?.flags.contains(.rst) == true, "a reset")
