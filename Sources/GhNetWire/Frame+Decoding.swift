@@ -67,6 +67,8 @@ extension Frame {
             frame = .keepalive(nonce: try reader.integer("nonce"))
         case .keepaliveAck:
             frame = .keepaliveAck(nonce: try reader.integer("nonce"))
+        case .received:
+            frame = .received(count: try reader.integer("count"))
         case .statistics:
             frame = .statistics(
                 try reader.list { (reader) throws(WireError) in

@@ -34,6 +34,7 @@ extension Frame: CustomStringConvertible {
         case .dnsFailure(let id, let reason): "dnsFailure(\(id), \(reason))"
         case .keepalive(let nonce): "keepalive(\(nonce))"
         case .keepaliveAck(let nonce): "keepaliveAck(\(nonce))"
+        case .received(let count): "received(\(count))"
         case .statistics(let statistics):
             "statistics(\(statistics.map { "\(abbreviated($0.name))=\($0.value)" }.joined(separator: ", ")))"
         case .log(let level, let message): "log(\(level): \(abbreviated(message)))"

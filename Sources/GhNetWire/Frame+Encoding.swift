@@ -68,6 +68,8 @@ extension Frame {
             buffer.writeInteger(reason.rawValue)
         case .keepalive(let nonce), .keepaliveAck(let nonce):
             buffer.writeInteger(nonce)
+        case .received(let count):
+            buffer.writeInteger(count)
         case .statistics(let statistics):
             for statistic in statistics {
                 buffer.writeWireString(statistic.name)

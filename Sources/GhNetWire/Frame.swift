@@ -70,6 +70,11 @@ public enum Frame: Hashable, Sendable {
     case keepalive(nonce: UInt64)
     /// Both ways: the answer to ``keepalive(nonce:)``.
     case keepaliveAck(nonce: UInt64)
+    /// Both ways, in a session with ``Capabilities/resume``: the sender has received `count`
+    /// sequenced frames (``isSequenced``) of this session from the peer, which may forget
+    /// them. After a resumed handshake it is the first frame each side sends, and the peer
+    /// sends again every sequenced frame from that count on (docs/wire-protocol.md, "Resume").
+    case received(count: UInt64)
     /// Both ways: counters for the status display.
     case statistics([Statistic])
     /// Agent→local: an agent log line, shown by the local side.
@@ -98,6 +103,7 @@ public enum Frame: Hashable, Sendable {
         case .dnsFailure: .dnsFailure
         case .keepalive: .keepalive
         case .keepaliveAck: .keepaliveAck
+        case .received: .received
         case .statistics: .statistics
         case .log: .log
         }

@@ -19,6 +19,8 @@ public enum FrameKind: UInt8, CaseIterable, Hashable, Sendable {
     case statistics = 0x06
     /// ``Frame/log(level:message:)``.
     case log = 0x07
+    /// ``Frame/received(count:)``.
+    case received = 0x08
     /// ``Frame/routes(_:)``.
     case routes = 0x10
     /// ``Frame/dnsConfig(enabled:domains:)``.

@@ -59,6 +59,10 @@ public struct FrameStreamDecoder: Sendable {
         openData == nil && bufferedBytes == 0
     }
 
+    /// True between the pieces of one `data` frame: the piece ``next()`` handed out last is not
+    /// its frame's end. (A resumed session counts the sender's frames, not the pieces.)
+    public var isInsideDataFrame: Bool { openData != nil }
+
     /// The next frame, or a piece of a `data` frame; `nil` when more bytes are needed.
     /// - Throws: ``WireError`` when the bytes are not valid frames (final).
     public mutating func next() throws(WireError) -> Frame? {

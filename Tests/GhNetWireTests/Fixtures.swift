@@ -81,6 +81,8 @@ enum Fixtures {
             .keepalive(nonce: 0),
             .keepalive(nonce: .max),
             .keepaliveAck(nonce: .max),
+            .received(count: 0),
+            .received(count: .max),
             .statistics([]),
             .statistics([Statistic("tcp.open", 0), Statistic("bytes.in", .max), Statistic("", 1)]),
         ]

@@ -189,4 +189,19 @@ import Testing
         decoder.append(Fixtures.encode([.keepalive(nonce: 1)]))
         #expect(throws: WireError.invalidValue(.data, field: "offset")) { try decoder.next() }
     }
+
+    @Test func tellsWhichPieceEndsItsDataFrame() throws {
+        var wire = ByteBuffer()
+        try FrameEncoder().encode(.data(stream: 3, offset: 10, payload: ByteBuffer(string: "0123456789")), into: &wire)
+        try FrameEncoder().encode(.keepalive(nonce: 1), into: &wire)
+        var decoder = FrameStreamDecoder()
+        decoder.append(wire.readSlice(length: FrameStreamDecoder.dataHeaderLength + 4)!)
+        #expect(try decoder.next() == .data(stream: 3, offset: 10, payload: ByteBuffer(string: "0123")))
+        #expect(decoder.isInsideDataFrame, "six bytes of the frame are still to come")
+        decoder.append(wire)
+        #expect(try decoder.next() == .data(stream: 3, offset: 14, payload: ByteBuffer(string: "456789")))
+        #expect(!decoder.isInsideDataFrame)
+        #expect(try decoder.next() == .keepalive(nonce: 1))
+        #expect(!decoder.isInsideDataFrame)
+    }
 }
