@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "CGhNetTun"),
         // C: glibc's mallopt (its header is not in Swift's Glibc module).
         .target(name: "CGhNetHeap"),
+        // C: descriptor passing over a Unix socket (SCM_RIGHTS), accept4, SO_PEERCRED — for the agent hand-over.
+        .target(name: "CGhNetFDPass"),
         // I/O on Linux for the agent: the TUN device and route/address changes over netlink.
         .target(
             name: "GhNetLinux",
@@ -102,6 +104,7 @@ let package = Package(
         .target(
             name: "GhNetAgent",
             dependencies: [
+                "CGhNetFDPass",
                 "GhNetAddress",
                 "GhNetFlows",
                 "GhNetLinux",
@@ -167,7 +170,7 @@ let package = Package(
         .testTarget(name: "GhNetTCPTests", dependencies: ["GhNetTCP", "GhNetPackets", "GhNetAddress", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "GhNetAgentTests",
-            dependencies: ["GhNetAgent", "GhNetCore", "GhNetDNS", "GhNetPackets", "GhNetWire", "GhNetAddress", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["GhNetAgent", "CGhNetFDPass", "GhNetCore", "GhNetDNS", "GhNetPackets", "GhNetWire", "GhNetAddress", .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "GhNetDNSTests", dependencies: ["GhNetDNS"]),
