@@ -217,7 +217,7 @@ teardown_suffix() {
     if ns_exists "$ns"; then
       # The gh-net agent's lock for this namespace (/run/gh-net/agent-net<inode>.lock); its
       # processes are gone, and the inode may be reused by a later namespace.
-      ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) && rm -f "/run/gh-net/agent-net$ino.lock"
+      ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) && rm -f "/run/gh-net/agent-net$ino.lock" "/run/gh-net/agent-net$ino.sock"
       ip netns delete "$ns" 2>/dev/null || log "warning: could not delete namespace $ns"
     fi
     [[ -e $NETNS_ETC/$ns ]] && found=1

@@ -168,6 +168,12 @@ final class AgentBridge: Sendable {
     /// Packets dropped so far, by reason.
     var dropCounts: [String: UInt64] { drops.withLock { $0 } }
 
+    /// A fresh session replaced the one the app's connections belonged to: they are reset.
+    func resetStreams() {
+        guard let endpoints = tcp.withLock({ $0 }) else { return }
+        endpoints.loop.execute { endpoints.closeAll() }
+    }
+
     /// Restores resolv.conf, then removes the routes and the TUN device.
     func shutdown() async {
         dns.stop()
@@ -176,7 +182,7 @@ final class AgentBridge: Sendable {
         await configuring.withLock { $0 }?.value
         if let endpoints = tcp.withLock({ $0 }) {
             // Reset the app's connections so nothing hangs, before the device goes away.
-            try? endpoints.loop.submit { endpoints.closeAll() }.wait()
+            try? await endpoints.loop.submit { endpoints.closeAll() }.get()
         }
         let changes = installer.removeAll()
         for failure in changes.failed { logger.warning("routes: \(failure)") }

@@ -5,6 +5,7 @@ import GhNetWire
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The agent: runs in the codespace as root, speaks frames on its own stdin/stdout (the
 /// transport), logs on stderr (which the local side drains into its log), and undoes everything
@@ -14,18 +15,39 @@ public final class AgentSession: Sendable {
     private let traceLevel: TraceLevel
     private let transportPeer: IPAddress?
 
+    /// How long a session whose transport dropped is kept, waiting for the local side to come
+    /// back (``AgentHandoverListener``), before it is cleaned up as at any other end.
+    private let resumeGrace: Duration
+
     /// `transportPeer` is the address the SSH connection comes from: never routed into the tunnel.
-    public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?) {
+    public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?, resumeGrace: Duration = .seconds(180)) {
         self.logger = logger
         self.traceLevel = traceLevel
         self.transportPeer = transportPeer
+        self.resumeGrace = resumeGrace
     }
 
-    /// Runs until the link ends; throws ``AgentSessionError`` on a failure.
+    /// Runs until the session ends; throws ``AgentSessionError`` on a failure.
     public func run() async throws {
+        // A write to the stderr of an SSH session that is gone must fail, not kill us.
+        signal(SIGPIPE, SIG_IGN)
         // Signals first, so that a newer agent asking this one to stop never finds the default
         // action (death without clean-up) in place.
         let stop = StopSignals([SIGINT, SIGTERM, SIGHUP, AgentInstanceLock.takeoverSignal])
+        let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
+        // The local side's hello says which session it runs: the agent that still holds it (the
+        // transport dropped, the session lives on) takes this transport over, and this process
+        // only waits until that agent lets it go.
+        let localHello: [UInt8]
+        do {
+            localHello = try StdinFrame.readOne()
+        } catch {
+            throw AgentSessionError.stdio("\(error)")
+        }
+        if let hello = StdinFrame.hello(in: localHello), hello.capabilities.contains(.resume), hello.session != .none,
+           await handOver(session: hello.session, build: buildHash, alreadyRead: localHello, stop: stop) {
+            return
+        }
         // One agent at a time: an older one (a lost session's, or another laptop's) stops and
         // cleans up before this one touches anything. Held until the process exits.
         let instance: AgentInstanceLock
@@ -42,52 +64,34 @@ public final class AgentSession: Sendable {
         // Then: undo a DNS hook that an agent killed without cleaning up left behind.
         let resolvConf = ResolvConfHook()
         resolvConf.recoverAfterCrash(logger: logger)
-        let buildHash = ExecutableIdentity.cachedHash() ?? (try? ExecutableIdentity.current())?.sha256 ?? "unknown"
         HeapTuning.applyForBulkTransfers()
         // The DNS listeners' connections and upstream sockets (TCP needs no descriptor per connection here).
         DescriptorLimit.raise()
-        // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
-        PipeCapacity.enlarge(STDIN_FILENO)
-        PipeCapacity.enlarge(STDOUT_FILENO)
         // One loop for the whole packet path: the stream, the TUN device and the TCP endpoints.
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let link: FrameLink
-        do {
-            link = try await FrameLink.configure(NIOPipeBootstrap(group: loop))
-                .takingOwnershipOfDescriptors(input: dup(STDIN_FILENO), output: dup(STDOUT_FILENO)) { channel in
-                    channel.eventLoop.makeCompletedFuture { try FrameLink.install(on: channel) }
-                }
-        } catch {
-            throw AgentSessionError.stdio("\(error)")
-        }
+        let link = try await Self.link(input: STDIN_FILENO, output: STDOUT_FILENO, on: loop, duplicating: true)
         // The frames own stdin/stdout now; nothing else may write to stdout.
         let devNull = open("/dev/null", O_RDWR)
         dup2(devNull, STDIN_FILENO)
         dup2(devNull, STDOUT_FILENO)
         close(devNull)
 
+        let session = FrameSession(link: link, logger: logger)
         let end: FrameSession.End
         do {
-            let session = FrameSession(link: link, logger: logger)
-            let hello = Hello(
-                role: .agent,
-                build: BuildIdentity(contentHash: buildHash, version: ExecutableIdentity.version),
-                capabilities: .implemented,
-                logLevel: traceLevel.wireLevel,
-                session: .none
-            )
-            let established = try await session.handshake(ours: hello)
+            let established = try await session.handshake(ours: hello(build: buildHash, holding: .none),
+                                                          leftover: ByteBuffer(bytes: localHello))
             logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
-            end = try await bridge(session: session, capabilities: established.capabilities, stop: stop, resolvConf: resolvConf)
-            await link.close()
+            end = try await bridge(session: session, established: established, build: buildHash, stop: stop, resolvConf: resolvConf)
+            await session.link.close()
         } catch let refused as FrameSession.Refused {
-            await link.close()
+            await session.link.close()
             throw AgentSessionError.refused(refused.reason)
         } catch let failure as AgentSessionError {
-            await link.close()
+            await session.link.close()
             throw failure
         } catch {
-            await link.close()
+            await session.link.close()
             throw AgentSessionError.link("\(error)")
         }
         switch end {
@@ -101,16 +105,65 @@ public final class AgentSession: Sendable {
             throw AgentSessionError.link("nothing heard from the local side for \(silence.components.seconds) s; cleaned up")
         }
     }
+
+    /// Our hello: the session we hold (``SessionID/none`` when fresh).
+    private func hello(build: String, holding session: SessionID) -> Hello {
+        Hello(role: .agent, build: BuildIdentity(contentHash: build, version: ExecutableIdentity.version),
+              capabilities: .implemented, logLevel: traceLevel.wireLevel, session: session)
+    }
+
+    /// A link on a pair of descriptors (copies of them with `duplicating`), on `loop`.
+    private static func link(input: Int32, output: Int32, on loop: any EventLoop, duplicating: Bool) async throws -> FrameLink {
+        // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
+        PipeCapacity.enlarge(input)
+        PipeCapacity.enlarge(output)
+        do {
+            return try await FrameLink.configure(NIOPipeBootstrap(group: loop))
+                .takingOwnershipOfDescriptors(input: duplicating ? dup(input) : input, output: duplicating ? dup(output) : output) { channel in
+                    channel.eventLoop.makeCompletedFuture { try FrameLink.install(on: channel) }
+                }
+        } catch {
+            throw AgentSessionError.stdio("\(error)")
+        }
+    }
+
+    /// Offers this process's transport to the agent that holds `session`; true when it took it
+    /// (this process then waited until that agent let it go).
+    private func handOver(session: SessionID, build: String, alreadyRead: [UInt8], stop: StopSignals) async -> Bool {
+        let (outcome, waiter) = AgentHandoverClient.offer(request: AgentHandoverRequest(session: session, build: build),
+                                                          descriptors: [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO],
+                                                          alreadyRead: alreadyRead)
+        guard outcome == .handedOver, let waiter else { return false }
+        // The running agent owns the transport now; ours must not keep its pipes open.
+        let devNull = open("/dev/null", O_RDWR)
+        dup2(devNull, STDIN_FILENO)
+        dup2(devNull, STDOUT_FILENO)
+        close(devNull)
+        logger.debug("handed the transport to the running agent of session \(session)")
+        // sshd ends the session's input when its child exits: stay until the agent lets go (the
+        // session ended or moved to a newer transport), or a signal ends us.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = Mutex(false)
+            let resume: @Sendable () -> Void = {
+                if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume() }
+            }
+            Thread { waiter.waitForRelease(); resume() }.start()
+            Task { _ = await stop.wait(); resume() }
+        }
+        return true
+    }
 }
 
 extension AgentSession {
-    /// Sets up the TUN device and routes, then serves frames and packets until the link ends;
-    /// the device and routes are removed however it ends.
-    private func bridge(session: FrameSession, capabilities: Capabilities, stop: StopSignals,
+    /// Sets up the TUN device and routes, then serves frames and packets until the session
+    /// ends; the device and routes are removed however it ends. With resume agreed, a dropped
+    /// transport does not end the session: it waits (``resumeGrace``) for the local side's next
+    /// transport, which the next `gh-net agent` hands over (``AgentHandoverListener``).
+    private func bridge(session: FrameSession, established: Handshake.Agreement, build: String, stop: StopSignals,
                         resolvConf: ResolvConfHook) async throws -> FrameSession.End {
         let bridge: AgentBridge
         do {
-            bridge = try await AgentBridge.start(session: session, capabilities: capabilities, transportPeer: transportPeer,
+            bridge = try await AgentBridge.start(session: session, capabilities: established.capabilities, transportPeer: transportPeer,
                                                  resolvConf: resolvConf, logger: logger)
         } catch {
             // A refusal, not a goodbye: the local side ends with a failure and does not try again.
@@ -118,14 +171,119 @@ extension AgentSession {
             await session.link.finishOutput(waitingAtMost: .seconds(2))
             throw AgentSessionError.tun("\(error)")
         }
+        let inbox = HandoverInbox()
+        var listener: AgentHandoverListener?
+        if established.capabilities.contains(.resume) && resumeGrace > .zero {
+            do {
+                listener = try AgentHandoverListener.start(
+                    decide: { request in request.session == established.session && request.build == build },
+                    adopt: { transport in
+                        inbox.deliver(transport)
+                        // A transport that has not noticed its end yet is done with.
+                        Task { await session.link.close() }
+                    })
+            } catch {
+                logger.warning("sessions cannot resume after a drop: \(error)")
+            }
+        }
         let end: Result<FrameSession.End, any Error>
         do {
-            end = .success(try await session.serve(stop: stop) { frame in bridge.frameFromLocal(frame) })
+            end = .success(try await serve(session: session, established: established, build: build, stop: stop,
+                                           inbox: listener == nil ? nil : inbox, bridge: bridge))
         } catch {
             end = .failure(error)
         }
+        listener?.stop()
+        inbox.releaseAll()
         await bridge.shutdown()
         return try end.get()
+    }
+
+    /// Serves transport after transport until the session ends.
+    private func serve(session: FrameSession, established: Handshake.Agreement, build: String, stop: StopSignals,
+                       inbox: HandoverInbox?, bridge: AgentBridge) async throws -> FrameSession.End {
+        while true {
+            let end: FrameSession.End
+            do {
+                end = try await session.serve(stop: stop) { frame in bridge.frameFromLocal(frame) }
+            } catch {
+                // The transport broke (a read error, a cut frame): as lost as a closed one.
+                guard inbox != nil, FrameSession.mayResume(after: error) else { throw error }
+                logger.info("the link failed: \(error)")
+                end = .linkClosed
+            }
+            guard let inbox, stop.requested == nil else { return end }
+            switch end {
+            case .linkClosed, .linkDead: break
+            case .stopped, .peerSaidGoodbye: return end
+            }
+            await session.link.close()
+            guard let transport = await inbox.next(within: resumeGrace, stop: stop) else {
+                if let signal = stop.requested { return .stopped(signal: signal) }
+                logger.info("the local side did not come back within \(resumeGrace.components.seconds) s")
+                return end
+            }
+            // Our log lines go to the new session's stderr, which the local side reads.
+            dup2(transport.errorOutput, STDERR_FILENO)
+            close(transport.errorOutput)
+            let link = try await Self.link(input: transport.input, output: transport.output, on: session.link.eventLoop, duplicating: false)
+            session.attach(link)
+            let again = try await session.handshake(ours: hello(build: build, holding: established.session),
+                                                    leftover: ByteBuffer(bytes: transport.alreadyRead))
+            logger.info("the local side is back (\(again.isResumed ? "session resumed" : "a fresh session"))")
+            if !again.isResumed { bridge.resetStreams() }
+        }
+    }
+}
+
+/// The transports handed over to this agent, newest first taken; every one it replaces, and
+/// every one left at the end, is released (its `gh-net agent` process exits).
+private final class HandoverInbox: Sendable {
+    private let state = Mutex<(pending: AdoptedTransport?, inUse: AdoptedTransport?)>((nil, nil))
+
+    /// A new transport arrived (from the listener's thread).
+    func deliver(_ transport: AdoptedTransport) {
+        let replaced = state.withLock { state in
+            defer { state.pending = transport }
+            return state.pending
+        }
+        replaced.map(Self.discard)
+    }
+
+    /// The next transport, waiting at most `limit`; nil at the limit or at a stop signal.
+    func next(within limit: Duration, stop: StopSignals) async -> AdoptedTransport? {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let transport = state.withLock({ state -> AdoptedTransport? in
+                guard let pending = state.pending else { return nil }
+                let previous = state.inUse
+                state.pending = nil
+                state.inUse = pending
+                previous?.release()
+                return pending
+            }) {
+                return transport
+            }
+            if await stop.wait(atMost: .milliseconds(100)) != nil { return nil }
+        }
+        return nil
+    }
+
+    /// Lets every process whose transport this agent held go.
+    func releaseAll() {
+        let (pending, inUse) = state.withLock { state in
+            defer { state = (nil, nil) }
+            return state
+        }
+        pending.map(Self.discard)
+        inUse?.release()
+    }
+
+    private static func discard(_ transport: AdoptedTransport) {
+        close(transport.input)
+        close(transport.output)
+        close(transport.errorOutput)
+        transport.release()
     }
 }
 

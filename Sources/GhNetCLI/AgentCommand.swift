@@ -19,11 +19,19 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("transport-peer"), help: "The address the transport (SSH) connection comes from; never routed into the tunnel.")
     var transportPeer: IPAddress?
 
+    @Option(name: .customLong("resume-grace"), help: "Seconds a session whose transport dropped is kept for the local side to come back.")
+    var resumeGrace: Int = 180
+
+    func validate() throws {
+        guard (0...86_400).contains(resumeGrace) else { throw ValidationError("--resume-grace must be 0-86400 seconds") }
+    }
+
     func run() async throws {
         try LogSetup.bootstrap(level: trace, destination: nil)
         let logger = Logger(label: "agent")
         do {
-            try await AgentSession(logger: logger, traceLevel: trace, transportPeer: transportPeer).run()
+            try await AgentSession(logger: logger, traceLevel: trace, transportPeer: transportPeer,
+                                   resumeGrace: .seconds(resumeGrace)).run()
         } catch let error as AgentSessionError {
             logger.error("\(error)")
             throw ExitCode(error.exitCode)

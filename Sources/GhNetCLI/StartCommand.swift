@@ -58,12 +58,16 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("When a session that was up is lost, start a new one by itself, waiting 1 s, 2 s, 4 s… up to 30 s between attempts, until it is up again or you stop gh-net (default: true).", valueName: "true|false"))
     var reconnect: Switch?
 
+    @Option(name: .customLong("resume-grace"), help: ArgumentHelp("Seconds the remote keeps a session whose connection dropped, so that its connections go on once gh-net reconnects; 0 resets them at every drop instead.", valueName: "seconds"))
+    var resumeGrace: Int = 180
+
     @Option(name: .customLong("udp-flows"), help: ArgumentHelp("Most UDP flows kept at once; when full, idle flows go first, then the least recently used.", valueName: "count"))
     var udpFlows: Int = 4096
 
     func validate() throws {
         guard (1...86_400).contains(udpTimeout) else { throw ValidationError("--udp-timeout must be 1-86400 seconds") }
         guard (1...1_000_000).contains(udpFlows) else { throw ValidationError("--udp-flows must be 1-1000000") }
+        guard (0...86_400).contains(resumeGrace) else { throw ValidationError("--resume-grace must be 0-86400 seconds") }
         let chosen = [codespace != nil, ssh != nil, via != nil].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("give only one of --codespace, --ssh and --via") }
         if let via {
@@ -114,7 +118,7 @@ struct StartCommand: AsyncParsableCommand {
         let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude,
                                           udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows,
                                           dns: dns?.isOn ?? true, dnsDomains: dnsDomain.map(\.description),
-                                          reconnect: reconnect?.isOn ?? true)
+                                          reconnect: reconnect?.isOn ?? true, resumeGrace: .seconds(resumeGrace))
         let monitor = ActivityMonitor(logger: Logger(label: "nat"))
         let session = LocalSession(options: options, logger: logger, monitor: monitor)
         let running = Task { try await session.run(stop: stop) }

@@ -174,6 +174,13 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
         return handler.drainedWhileHeld()
     }
 
+    /// While a frame is being handed out: false when it is a piece of a `data` frame whose rest
+    /// is still to come (``FrameStreamDecoder/isInsideDataFrame``). On the loop.
+    var handingOutWholeFrame: Bool {
+        eventLoop.preconditionInEventLoop()
+        return handler.handingOutWholeFrame
+    }
+
     /// Frames dropped so far (datagrams on a congested link, anything after the end). On the loop.
     var droppedFrames: UInt64 {
         eventLoop.preconditionInEventLoop()
@@ -261,6 +268,8 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private var rawChunks = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     private var rawWaiter: EventLoopPromise<ByteBuffer?>?
     private var decoder = FrameStreamDecoder()
+    /// The frame being handed out ends its wire frame (``FrameLink/handingOutWholeFrame``).
+    private(set) var handingOutWholeFrame = true
     private var reading = false
     /// The stream ended (or failed), not yet reported to `ended`.
     private var inputEnd: InputEnd?
@@ -430,6 +439,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private func deliverFrames() {
         do {
             while case .frames(let receive) = mode, !backlogged(), let frame = try decoder.next() {
+                handingOutWholeFrame = !decoder.isInsideDataFrame
                 receive(frame.compacted())
             }
         } catch {

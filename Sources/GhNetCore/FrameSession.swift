@@ -1,11 +1,19 @@
 import GhNetWire
 import Logging
 import NIOCore
+import Synchronization
 
 /// The part of a session both sides share, run on the link's event loop: the hello exchange,
 /// keepalives, dead-link detection, goodbye on a stop signal, and handing every other frame to
 /// the side's own handler — synchronously, on the loop, so a frame reaches its socket or
 /// connection without a thread change.
+///
+/// With ``Capabilities/resume`` agreed, the session outlives its transport: it numbers the
+/// sequenced frames it sends (``Frame/isSequenced``) and keeps them in a ``FrameJournal`` until
+/// the peer reports them received; the peer's are counted by ``FrameReceipts``. When the link
+/// ends, whoever holds the session ``attach(_:)``es the next transport's link and runs the
+/// handshake again; a resumed handshake makes both sides report their count and send again
+/// what the other lacks, so every stream goes on where it stopped.
 public final class FrameSession: FrameSink, @unchecked Sendable {
     /// How a served session ended.
     public enum End: Equatable, Sendable {
@@ -33,6 +41,24 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         public let description: String
     }
 
+    /// True when a session that failed with `error` may go on over a new transport: the
+    /// transport broke (a read error, the end in the middle of a frame). A refusal, a protocol
+    /// violation or a malformed frame is the peer's doing, and would happen again.
+    public static func mayResume(after error: any Error) -> Bool {
+        !(error is Refused || error is ProtocolViolation || error is WireError)
+    }
+
+    /// Where the sequenced frames stand in a resumable session.
+    private enum Sequencing {
+        /// Sent as they come (and kept in the journal until the peer has them).
+        case live
+        /// A resumed handshake completed; until the peer's count arrives, new frames are only
+        /// kept, so that they leave after the ones sent again.
+        case awaitingPeerCount
+        /// No link: frames are only kept; datagrams and other losable frames are dropped.
+        case detached
+    }
+
     /// How long the peer has to close its side after our goodbye.
     static let goodbyeGrace = TimeAmount.seconds(10)
     /// The same when a newer session takes over (SIGUSR1, the agent): it waits for us, and a
@@ -44,11 +70,15 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         signal == StopSignals.takeover ? takeoverGoodbyeGrace : goodbyeGrace
     }
 
-    /// The link the session speaks over.
-    public let link: FrameLink
+    /// The link the session speaks over now (it changes with ``attach(_:)``).
+    public var link: FrameLink { currentLink.withLock { $0 } }
     /// The session's logger (also used by helpers that write on its behalf).
     public let logger: Logger
-    private var loop: any EventLoop { link.eventLoop }
+    /// The loop of every link the session has.
+    private let loop: any EventLoop
+    private let currentLink: Mutex<FrameLink>
+    /// The same link, for the loop's own use (no lock on the data path).
+    private var attachedLink: FrameLink
 
     // Serving state, on the loop only.
     private var liveness = LinkLiveness(now: .now)
@@ -58,23 +88,97 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     private var stopSignal: Int32?
     private var endPromise: EventLoopPromise<End>?
 
+    // Resume state, on the loop only (`journal` is nil unless both sides agreed on resume).
+    private var journal: FrameJournal?
+    private var receipts = FrameReceipts()
+    private var pieces = DataFrameResumption()
+    private var sequencing = Sequencing.live
+    private var writableObservers: [() -> Void] = []
+    /// True while sequenced frames are only kept (no link, or waiting for the peer's count) or
+    /// the journal is full: sockets are not read for the peer meanwhile (``isWritable``).
+    private let held = Atomic<Bool>(false)
+
     public init(link: FrameLink, logger: Logger) {
-        self.link = link
+        self.loop = link.eventLoop
+        self.currentLink = Mutex(link)
+        self.attachedLink = link
         self.logger = logger
+        loop.execute { self.observeWritability(of: link) }
     }
 
-    /// Sends one frame (from any thread).
+    /// The next transport's link (on the same event loop) replaces the one that ended; run
+    /// ``handshake(ours:leftover:)`` on it next.
+    public func attach(_ link: FrameLink) {
+        precondition(link.eventLoop === loop, "a session's links share one event loop")
+        currentLink.withLock { $0 = link }
+        loop.execute {
+            self.attachedLink = link
+            self.observeWritability(of: link)
+        }
+    }
+
+    /// Sends one frame (from any thread). In a resumable session a sequenced frame is kept until
+    /// the peer has it, and sent again after a resume if need be.
     @discardableResult
     public func send(_ frame: Frame) -> Bool {
-        link.send(frame)
+        guard loop.inEventLoop else {
+            if frame.isDroppable {
+                // The link decides at once whether a congested link drops it.
+                return held.load(ordering: .relaxed) ? false : link.send(frame)
+            }
+            loop.execute { _ = self.sendOnLoop(frame) }
+            return true
+        }
+        return sendOnLoop(frame)
     }
 
-    /// The link is not congested (``FrameLink/isWritable``).
-    public var isWritable: Bool { link.isWritable }
+    private func sendOnLoop(_ frame: Frame) -> Bool {
+        guard journal != nil, !Self.belongsToLink(frame) else { return attachedLink.send(frame) }
+        if frame.isSequenced {
+            journal?.record(frame.compacted())
+            updateHeld()
+            if sequencing == .live { attachedLink.send(frame) }
+            return true
+        }
+        return sequencing == .live ? attachedLink.send(frame) : false
+    }
 
-    /// ``FrameLink/whenWritableAgain(_:)``.
+    /// The frames that go to whatever link there is, outside the sequence.
+    private static func belongsToLink(_ frame: Frame) -> Bool {
+        switch frame {
+        case .hello, .refuse, .goodbye, .keepalive, .keepaliveAck, .received: true
+        default: false
+        }
+    }
+
+    /// The link is not congested (``FrameLink/isWritable``), and in a resumable session there
+    /// is a link and the journal has room.
+    public var isWritable: Bool {
+        !held.load(ordering: .relaxed) && (loop.inEventLoop ? attachedLink : link).isWritable
+    }
+
+    /// Calls `body` on the loop each time the session becomes writable again. On the loop.
     public func whenWritableAgain(_ body: @escaping () -> Void) {
-        link.whenWritableAgain(body)
+        loop.preconditionInEventLoop()
+        writableObservers.append(body)
+    }
+
+    private func observeWritability(of link: FrameLink) {
+        link.whenWritableAgain { [weak self, weak link] in
+            guard let self, let link, link === self.attachedLink else { return }
+            self.notifyWritable()
+        }
+    }
+
+    private func notifyWritable() {
+        guard isWritable else { return }
+        for observer in writableObservers { observer() }
+    }
+
+    /// Recomputes ``held``; tells the observers when it ends.
+    private func updateHeld() {
+        let hold = journal.map { sequencing != .live || $0.isFull } ?? false
+        if held.exchange(hold, ordering: .relaxed) && !hold { notifyWritable() }
     }
 
     /// How long the peer has to send its hello: a peer that is there but silent (a transport that
@@ -114,6 +218,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
             }) { frame in
                 switch machine.receive(frame) {
                 case .established(let agreement):
+                    self.established(agreement)
                     finish(.success(agreement))
                 case .refuse(let reason):
                     link.send(.refuse(reason: reason))
@@ -127,6 +232,48 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
             }
         }
         return try await promise.futureResult.get()
+    }
+
+    /// Sets the resume state for the session the handshake settled: a resumed one reports its
+    /// count and waits for the peer's; any other starts numbering from zero (or not at all
+    /// without ``Capabilities/resume``). On the loop.
+    private func established(_ agreement: Handshake.Agreement) {
+        if agreement.capabilities.contains(.resume) {
+            if agreement.isResumed && journal != nil {
+                sequencing = .awaitingPeerCount
+                pieces.resumed()
+                attachedLink.send(.received(count: receipts.report()))
+            } else {
+                journal = FrameJournal()
+                receipts = FrameReceipts()
+                pieces.reset()
+                sequencing = .live
+            }
+        } else {
+            journal = nil
+            sequencing = .live
+        }
+        updateHeld()
+    }
+
+    /// The peer has `count` of our sequenced frames: forget them, and after a resume send the
+    /// rest again, before anything new. On the loop.
+    private func peerReceived(_ count: UInt64) {
+        guard journal != nil else { return }
+        do {
+            if sequencing == .awaitingPeerCount {
+                let again = try journal?.frames(from: count) ?? []
+                try journal?.acknowledge(count: count)
+                sequencing = .live
+                for frame in again { attachedLink.send(frame) }
+                logger.info("resumed: the peer had \(count) frames; \(again.count) sent again")
+            } else {
+                try journal?.acknowledge(count: count)
+            }
+            updateHeld()
+        } catch {
+            finish(.failure(ProtocolViolation(description: "cannot resume the session: \(error)")))
+        }
     }
 
     /// Serves the established link until it ends: answers keepalives, sends its own when quiet,
@@ -150,7 +297,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         endPromise = promise
         liveness = LinkLiveness(now: .now)
         ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in self.tick() }
-        link.receiveFrames(leftover: ByteBuffer(), ended: { end in
+        attachedLink.receiveFrames(leftover: ByteBuffer(), ended: { end in
             switch end {
             case .closed:
                 if let signal = self.stopSignal ?? stop.requested { self.finish(.success(.stopped(signal: signal))) }
@@ -160,12 +307,23 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
             }
         }) { frame in
             self.heardSinceTick = true
+            var frame = frame
+            if self.journal != nil {
+                let whole = self.attachedLink.handingOutWholeFrame
+                if let count = self.receipts.count(frame, endingItsFrame: whole) {
+                    self.attachedLink.send(.received(count: count))
+                }
+                guard let new = self.pieces.received(frame, endingItsFrame: whole) else { return }
+                frame = new
+            }
             switch frame {
             case .keepalive(let nonce):
                 self.send(.keepaliveAck(nonce: nonce))
                 self.liveness.sent(at: .now)
             case .keepaliveAck:
                 break
+            case .received(let count):
+                self.peerReceived(count)
             case .goodbye(let reason):
                 self.finish(.success(.peerSaidGoodbye(reason)))
             case .refuse(let reason):
@@ -182,7 +340,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     private func tick() {
         let now = ContinuousClock.now
         // A link holding its input reads no keepalive; the transport taking our bytes shows it lives.
-        if heardSinceTick || link.drainedWhileHeld() {
+        if heardSinceTick || attachedLink.drainedWhileHeld() {
             heardSinceTick = false
             liveness.heard(at: now)
         }
@@ -191,6 +349,9 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         case .sendKeepalive(let nonce): send(.keepalive(nonce: nonce))
         case .dead(let silence): finish(.success(.linkDead(silentFor: silence)))
         }
+        if journal != nil, sequencing == .live, let count = receipts.reportAtTick() {
+            attachedLink.send(.received(count: count))
+        }
     }
 
     private func stopRequested(_ signal: Int32) {
@@ -198,7 +359,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         stopSignal = signal
         logger.info("stopping (\(StopSignals.name(signal)))")
         send(.goodbye(reason: "stopped by \(StopSignals.name(signal))"))
-        link.finishOutput()
+        attachedLink.finishOutput()
         // The peer closes its side once it has cleaned up; don't wait for ever.
         goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace(after: signal)) { self.finish(.success(.stopped(signal: signal))) }
     }
@@ -208,8 +369,12 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         endPromise = nil
         ticker?.cancel()
         goodbyeTimer?.cancel()
-        link.pauseFrames()
-        let dropped = link.droppedFrames
+        attachedLink.pauseFrames()
+        if journal != nil {
+            sequencing = .detached
+            updateHeld()
+        }
+        let dropped = attachedLink.droppedFrames
         if dropped > 0 { logger.info("\(dropped) frames were dropped (datagrams while the link was congested, or frames after its end)") }
         promise.completeWith(result)
     }

@@ -35,11 +35,14 @@ public final class LocalSession: Sendable {
         public var dnsDomains: [String]
         /// Start a new session by itself when one that was up is lost (`--reconnect`).
         public var reconnect: Bool
+        /// How long the agent keeps a session whose transport dropped, for the next one to
+        /// resume (`--resume-grace`); zero (or no ``reconnect``) turns resuming off.
+        public var resumeGrace: Duration
 
         public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
                     routes: [IPPrefix] = [], excluded: [IPPrefix] = [],
                     udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096,
-                    dns: Bool = true, dnsDomains: [String] = [], reconnect: Bool = true) {
+                    dns: Bool = true, dnsDomains: [String] = [], reconnect: Bool = true, resumeGrace: Duration = .seconds(180)) {
             self.target = target
             self.sshCommand = sshCommand
             self.traceLevel = traceLevel
@@ -50,7 +53,11 @@ public final class LocalSession: Sendable {
             self.dns = dns
             self.dnsDomains = dnsDomains
             self.reconnect = reconnect
+            self.resumeGrace = resumeGrace
         }
+
+        /// Whether sessions may resume after a dropped transport.
+        var resumes: Bool { reconnect && resumeGrace > .zero }
     }
 
     private let options: Options
@@ -79,10 +86,14 @@ public final class LocalSession: Sendable {
         HeapTuning.applyForBulkTransfers()
         Self.raiseDescriptorLimit(logger: logger)
         var schedule = ReconnectSchedule(enabled: options.reconnect)
+        // Every transport of the run on one loop: a session that lost its transport keeps its
+        // sockets there, and the next transport's link must join them.
+        let run = Run(loop: MultiThreadedEventLoopGroup.singleton.next(), session: .random())
+        defer { run.held?.close() }
         while true {
             var served = false
             do {
-                try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, served: &served)
+                try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, run: run, served: &served)
                 return
             } catch let error as LocalSessionError {
                 let decision = schedule.attemptFailed(with: error, served: served)
@@ -105,21 +116,47 @@ public final class LocalSession: Sendable {
         }
     }
 
-    /// One session: starts the transport, delivers the agent, serves until the end. `served`
-    /// becomes true once the handshake completed. `unattended` (a reconnect): ssh may not prompt.
-    private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, served: inout Bool) async throws {
+    /// What lasts from one transport to the next.
+    private final class Run: @unchecked Sendable {
+        /// The loop of every transport and socket.
+        let loop: any EventLoop
+        /// The session id the hellos carry (the agent that still holds it resumes it); a new one
+        /// once a session failed in a way a resume would repeat.
+        var session: SessionID
+        /// The session whose transport dropped, with its flows, while it may still resume.
+        var held: HeldSession?
+
+        init(loop: any EventLoop, session: SessionID) {
+            self.loop = loop
+            self.session = session
+        }
+    }
+
+    /// A session whose transport is gone, kept with every flow so that the next transport can
+    /// resume it (the agent holds its side meanwhile).
+    private struct HeldSession {
+        let session: FrameSession
+        let flows: Flows
+
+        /// The session will not resume: every flow ends.
+        func close() { flows.close() }
+    }
+
+    /// One transport: starts it, delivers the agent, serves until the end. `served` becomes
+    /// true once the handshake completed. `unattended` (a reconnect): ssh may not prompt.
+    private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, run: Run, served: inout Bool) async throws {
         let target = options.target
         let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended)
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
         let transport: TransportProcess
         do {
-            transport = try await TransportProcess.launch(argv: argv, loop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
+            transport = try await TransportProcess.launch(argv: argv, loop: run.loop, logger: logger)
         } catch {
             throw LocalSessionError.cannotStartTransport("\(error)")
         }
         let outcome: Result<FrameSession.End, any Error>
         do {
-            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, served: &served))
+            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, run: run, served: &served))
         } catch {
             outcome = .failure(error)
         }
@@ -156,7 +193,7 @@ public final class LocalSession: Sendable {
     }
 
     /// Delivery, handshake and serving, over the transport's stdio.
-    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals, served: inout Bool) async throws -> FrameSession.End {
+    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals, run: Run, served: inout Bool) async throws -> FrameSession.End {
         // Until serving starts, a stop signal closes the link: delivery or handshake then fail,
         // and `run` reports the stop (a transport that hangs must not make gh-net unstoppable).
         // Once serving has started, the session's own goodbye handles a stop instead.
@@ -166,26 +203,71 @@ public final class LocalSession: Sendable {
             if phase.move(from: .settingUp, to: .closing) { await link.close() }
         }
         defer { stopWatcher.cancel() }
-        let delivery = AgentDelivery(identity: identity, agentArguments: ["--trace", options.traceLevel.rawValue], logger: logger)
+        let delivery = AgentDelivery(identity: identity, agentArguments: [
+            "--trace", options.traceLevel.rawValue, "--resume-grace", "\(options.resumeGrace.components.seconds)",
+        ], logger: logger)
         let report = try await delivery.run(link: link)
         let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.info("agent started in \(milliseconds) ms (\(report.cached ? "cached build reused" : "build sent and stored"), running as \(report.how))")
 
-        let session = FrameSession(link: link, logger: logger)
+        // The session that lost its transport goes on over this one if the agent still holds it.
+        let held = run.held
+        let session: FrameSession
+        if let held {
+            held.session.attach(link)
+            session = held.session
+        } else {
+            session = FrameSession(link: link, logger: logger)
+        }
         let hello = Hello(
             role: .local,
             build: BuildIdentity(contentHash: identity.sha256, version: ExecutableIdentity.version),
-            capabilities: .implemented,
+            capabilities: options.resumes ? .implemented : Capabilities.implemented.subtracting(.resume),
             logLevel: options.traceLevel.wireLevel,
-            session: .random()
+            session: run.session
         )
         let established = try await session.handshake(ours: hello, leftover: report.leftover)
         _ = phase.move(from: .settingUp, to: .serving)
         stopWatcher.cancel()
         served = true
-        logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
+        let flows: Flows
+        if let held, established.isResumed {
+            logger.info("connected to \(options.target.displayName) again: the session resumed, its connections go on")
+            flows = held.flows
+        } else {
+            if let held {
+                logger.info("the agent no longer held the session: its connections were reset")
+                held.close()
+            }
+            logger.info("connected to \(options.target.displayName): protocol \(established.version), agent \(established.peer.build), capabilities \(established.capabilities)")
+            flows = startFlows(session: session)
+        }
+        run.held = nil
         monitor.linkChanged(to: .connected(since: .now))
-        return try await serveFlows(session: session, stop: stop)
+        let end: FrameSession.End
+        do {
+            end = try await session.serve(stop: stop) { frame in flows.handle(frame) }
+        } catch {
+            keepOrClose(session: session, flows: flows, established: established, lost: FrameSession.mayResume(after: error), run: run)
+            throw error
+        }
+        switch end {
+        case .linkClosed, .linkDead: keepOrClose(session: session, flows: flows, established: established, lost: true, run: run)
+        case .stopped, .peerSaidGoodbye: flows.close()
+        }
+        return end
+    }
+
+    /// After a lost transport, a session that can resume is kept (its sockets stay open, their
+    /// bytes wait) for the next one; otherwise its flows end.
+    private func keepOrClose(session: FrameSession, flows: Flows, established: Handshake.Agreement, lost: Bool, run: Run) {
+        if lost && options.resumes && established.capabilities.contains(.resume) {
+            run.held = HeldSession(session: session, flows: flows)
+        } else {
+            flows.close()
+            // The agent may still hold this session: the next one must not resume it.
+            if !lost { run.session = .random() }
+        }
     }
 
     /// Where ``bridge(identity:link:stop:served:)`` is, for a stop signal.
@@ -212,10 +294,10 @@ public final class LocalSession: Sendable {
         }
     }
 
-    /// Runs the bridge proper: advertises routes, relays TCP, UDP, ping and DNS, and keeps the
-    /// NAT tables and the advertisement fresh, until the link ends. Every socket of the data
-    /// path lives on the link's event loop, where the frames are handled.
-    private func serveFlows(session: FrameSession, stop: StopSignals) async throws -> FrameSession.End {
+    /// Starts the bridge proper: advertises routes, relays TCP, UDP, ping and DNS, and keeps
+    /// the NAT tables and the advertisement fresh. Every socket of the data path lives on the
+    /// link's event loop, where the frames are handled.
+    private func startFlows(session: FrameSession) -> Flows {
         let loop = session.link.eventLoop
         let routes = LocalRoutes(extra: options.routes, excluded: options.excluded, logger: logger)
         let udp = UDPRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "udp"),
@@ -245,30 +327,54 @@ public final class LocalSession: Sendable {
                 if case .success(let advertised?) = result { session.send(.routes(advertised)) }
             }
         }
-        defer {
-            housekeeping.cancel()
-            udp.closeAll()
-            echo.closeAll()
-            tcp.closeAll()
+        return Flows(session: session, udp: udp, echo: echo, tcp: tcp, resolver: resolver, housekeeping: housekeeping)
+    }
+}
+
+/// The local side's flows of one session: the relays, the resolver, their housekeeping.
+private final class Flows: Sendable {
+    private let session: FrameSession
+    private let udp: UDPRelay
+    private let echo: EchoRelay
+    private let tcp: TCPRelay
+    private let resolver: LocalResolver
+    private let housekeeping: RepeatedTask
+    private let agentLogger = Logger(label: "agent")
+
+    init(session: FrameSession, udp: UDPRelay, echo: EchoRelay, tcp: TCPRelay, resolver: LocalResolver, housekeeping: RepeatedTask) {
+        self.session = session
+        self.udp = udp
+        self.echo = echo
+        self.tcp = tcp
+        self.resolver = resolver
+        self.housekeeping = housekeeping
+    }
+
+    /// One frame from the agent, on the loop.
+    func handle(_ frame: Frame) {
+        switch frame {
+        case .udpDatagram(let source, let destination, let payload):
+            udp.forward(source: source, destination: destination, payload: payload)
+        case .icmpEchoRequest(let request):
+            echo.forward(request)
+        case .tcpOpen(let stream, let source, let destination, let window):
+            tcp.open(stream: stream, source: source, destination: destination, window: window)
+        case .data, .windowCredit, .halfClose, .reset:
+            tcp.handle(frame)
+        case .dnsQuery(let id, let payload):
+            resolver.answer(id: id, payload: payload, sink: session)
+        case .log(let level, let message):
+            agentLogger.log(level: level.loggerLevel, "\(message)")
+        default:
+            agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
         }
-        let agentLogger = Logger(label: "agent")
-        return try await session.serve(stop: stop) { frame in
-            switch frame {
-            case .udpDatagram(let source, let destination, let payload):
-                udp.forward(source: source, destination: destination, payload: payload)
-            case .icmpEchoRequest(let request):
-                echo.forward(request)
-            case .tcpOpen(let stream, let source, let destination, let window):
-                tcp.open(stream: stream, source: source, destination: destination, window: window)
-            case .data, .windowCredit, .halfClose, .reset:
-                tcp.handle(frame)
-            case .dnsQuery(let id, let payload):
-                resolver.answer(id: id, payload: payload, sink: session)
-            case .log(let level, let message):
-                agentLogger.log(level: level.loggerLevel, "\(message)")
-            default:
-                agentLogger.debug("ignoring \(frame.kind) frame: not handled by this version")
-            }
-        }
+    }
+
+    /// Ends every flow (the session is over).
+    func close() {
+        housekeeping.cancel()
+        udp.closeAll()
+        echo.closeAll()
+        tcp.closeAll()
     }
 }

@@ -12,7 +12,12 @@ import SystemPackage
 /// kept for error messages.
 ///
 /// The child stays in our process group and keeps the controlling terminal, so ssh can ask for a
-/// host-key confirmation or a passphrase on /dev/tty before anything full-screen starts.
+/// host-key confirmation or a passphrase on /dev/tty before anything full-screen starts. It runs
+/// with SIGINT ignored (a `trap` of `/bin/sh`, which then `exec`s it; ssh leaves an ignored
+/// SIGINT alone): Ctrl-C at the terminal reaches the whole group, and an ssh dying of it at once
+/// would cut off the goodbye that tells the agent to clean up — the agent would then keep the
+/// session for the local side to come back (`--resume-grace`). gh-net ends the transport itself
+/// after the goodbye.
 public final class TransportProcess: Sendable {
     /// Bytes to and from the remote program's stdin/stdout, on one event loop.
     public let link: FrameLink
@@ -38,12 +43,14 @@ public final class TransportProcess: Sendable {
         let stdinPipe = try StreamChannel.make(), stdoutPipe = try StreamChannel.make(), stderrPipe = try Pipe.make()
         let tail = LineTail(capacity: 20)
         let pidBox = PidBox()
-        let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
+        guard let program = Self.locate(argv[0]) else {
+            throw LaunchFailed(program: argv[0], reason: "not found on PATH")
+        }
         let stdinRead = stdinPipe.read, stdoutWrite = stdoutPipe.write, stderrWrite = stderrPipe.write
         let exit = Task<TerminationStatus, any Error> {
             let result = try await Subprocess.run(
-                executable,
-                arguments: Arguments(Array(argv.dropFirst())),
+                .path(FilePath("/bin/sh")),
+                arguments: Arguments(["-c", "trap '' INT; exec \"$@\"", "sh", program] + argv.dropFirst()),
                 input: .fileDescriptor(FileDescriptor(rawValue: stdinRead), closeAfterSpawningProcess: true),
                 output: .fileDescriptor(FileDescriptor(rawValue: stdoutWrite), closeAfterSpawningProcess: true),
                 error: .fileDescriptor(FileDescriptor(rawValue: stderrWrite), closeAfterSpawningProcess: true)
@@ -72,6 +79,24 @@ public final class TransportProcess: Sendable {
             }
         logger.debug("transport started", metadata: ["pid": "\(pid)", "command": "\(argv.map(ShellWords.quote).joined(separator: " "))"])
         return TransportProcess(link: link, stderrTail: tail, pid: pid, exit: exit, stderrClosed: stderrClosed)
+    }
+
+    /// The executable `name` runs: itself when it holds a slash, else the first executable file
+    /// of that name on PATH; nil when there is none.
+    static func locate(_ name: String) -> String? {
+        if name.contains("/") { return isExecutableFile(name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
+            if isExecutableFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// A regular file with an execute bit that we may execute (root may run any such file).
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && info.st_mode & 0o111 != 0 && access(path, X_OK) == 0
     }
 
     private init(link: FrameLink, stderrTail: LineTail, pid: pid_t, exit: Task<TerminationStatus, any Error>,

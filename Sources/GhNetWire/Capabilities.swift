@@ -30,7 +30,7 @@ public struct Capabilities: OptionSet, Hashable, Sendable, CustomStringConvertib
     public static let earlyDataWindow: UInt32 = 64 << 10
 
     /// What this build implements and announces.
-    public static let implemented: Capabilities = [.tcp, .udp, .icmpEcho, .dns, .ipv6, .earlyData]
+    public static let implemented: Capabilities = [.tcp, .udp, .icmpEcho, .dns, .ipv6, .earlyData, .resume]
 
     /// Names of the known bits, in bit order.
     private static let names: [(Capabilities, String)] = [

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import NIOCore
 import NIOPosix
 import Subprocess
 import Testing
@@ -39,5 +41,28 @@ import Testing
                 #expect(error.program == "/nonexistent/gh-net-no-such-program")
             }
         }
+    }
+
+    @Test("a program is found on PATH; a missing one, or one that cannot run, is not")
+    func locatesPrograms() throws {
+        #expect(TransportProcess.locate("sh").map { $0.hasSuffix("/sh") } == true)
+        #expect(TransportProcess.locate("gh-net-no-such-program") == nil)
+        let plain = FileManager.default.temporaryDirectory.appendingPathComponent("gh-net-not-a-program-\(getpid())").path
+        try Data("echo hi\n".utf8).write(to: URL(fileURLWithPath: plain))
+        defer { unlink(plain) }
+        chmod(plain, 0o644)
+        #expect(TransportProcess.locate(plain) == nil)
+        #expect(TransportProcess.locate("/bin/sh") == "/bin/sh")
+    }
+
+    @Test("the transport runs with SIGINT ignored, so Ctrl-C at the terminal cannot cut the goodbye")
+    func ignoresInterrupts() async throws {
+        let transport = try await TransportProcess.launch(argv: ["sh", "-c", "grep SigIgn /proc/self/status"],
+                                                          loop: MultiThreadedEventLoopGroup.singleton.next(), logger: Logger(label: "test"))
+        var text = ""
+        while let chunk = try await transport.link.readChunk() { text += String(buffer: chunk) }
+        _ = await transport.stop(grace: .seconds(1))
+        let mask = text.split(separator: "\t").last.flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) }
+        #expect(mask.map { $0 & (1 << (UInt64(SIGINT) - 1)) != 0 } == true, "SigIgn: \(text)")
     }
 }

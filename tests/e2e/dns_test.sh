@@ -114,11 +114,15 @@ check "after that bridge stops, resolv.conf is the original byte for byte" cmp "
 echo "- the agent's own stop signals and a lost link restore it too"
 for how in TERM HUP link; do
   logs=$WORK/stop-$how.log
-  bridge_start "$logs" --ssh root@cs
+  # A lost link leaves the session to the agent for --resume-grace seconds (the local side may
+  # come back); then it cleans up as at any other end.
+  extra=()
+  [ "$how" = link ] && extra=(--resume-grace 2)
+  bridge_start "$logs" --ssh root@cs "${extra[@]}"
   wait_for_line "$logs" "dns: /etc/resolv.conf points at" 60 || true
   agent=$(agents_in_cs | head -1)
   if [ "$how" = link ]; then
-    kill -KILL "$BRIDGE_PID"   # the local side dies: ssh ends, the agent reads end of file
+    kill -KILL "$BRIDGE_PID"   # the local side dies: ssh ends, the agent reads end of file and waits 2 s
   else
     kill -"$how" "$agent"
   fi

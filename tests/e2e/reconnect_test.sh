@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Auto-reconnect end to end: the SSH connection under a running bridge drops; gh-net says so,
-# starts a new session by itself (backing off while the codespace cannot be reached) and the
-# codespace reaches corp again; a connection open across the drop is reset, not left hanging;
-# an old agent that has not noticed the drop hands over to the new one.
-# A second gh-net against the same codespace takes over: the first one ends instead of
-# reconnecting, and one agent is left. --reconnect false and a stop while waiting end gh-net.
+# starts a new transport by itself (backing off while the codespace cannot be reached), and the
+# session resumes: a connection open across the drop goes on, a download and an upload in
+# flight arrive whole. That holds when the agent saw its transport end and when it had not
+# noticed yet (the new agent process hands its transport over). A second gh-net against the
+# same codespace takes over: the first one ends instead of reconnecting, and one agent is left.
+# --reconnect false and a stop while waiting end gh-net.
 source "$(dirname "$0")/lib.sh"
 hosts_up
 in_cs() { ip netns exec "$GHNET_NS_CS" "$@"; }
@@ -20,79 +21,80 @@ wait_for_count() {
   return 1
 }
 CONNECTED="local: connected to root@cs: protocol"
+RESUMED="local: connected to root@cs again: the session resumed"
+CLIENTS="$(dirname "$0")/across_drop.py"
+# The agent holding the codespace's instance lock: the one serving the session.
+lock_holder() { cat "/run/gh-net/agent-net$(stat -L -c %i "/run/netns/$GHNET_NS_CS").lock" 2>/dev/null; }
+# A 24 MB file on corp's web server, fetched at 4 MB/s so that a drop falls in the middle.
+head -c 24000000 /dev/urandom >"$GHNET_CORP_WWW/big.bin"
+
+# traffic_across_drop NAME — starts, in the codespace, a connection echoing every 50 ms for
+# 12 s, a rate-limited download of big.bin and a 16 MB upload echoed back; verdicts land in
+# $WORK/NAME.*.
+traffic_across_drop() {
+  TRAFFIC_PIDS=()
+  in_cs python3 "$CLIENTS" held "$GHNET_CORP_IP4" 12 "$WORK/$1.held" & TRAFFIC_PIDS+=($!)
+  (in_cs curl -sS --max-time 60 --limit-rate 4M -o "$WORK/$1.download" "http://$GHNET_CORP_IP4/big.bin"
+   echo "curl exit $?" >"$WORK/$1.curl") & TRAFFIC_PIDS+=($!)
+  in_cs python3 "$CLIENTS" upload "$GHNET_CORP_IP4" 16000000 "$WORK/$1.upload" & TRAFFIC_PIDS+=($!)
+  STARTED_PIDS+=("${TRAFFIC_PIDS[@]}")
+  sleep 3
+}
+
+# traffic_checks NAME — waits for those clients and checks their verdicts.
+traffic_checks() {
+  local pid
+  for pid in "${TRAFFIC_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "    held connection: $(cat "$WORK/$1.held" 2>/dev/null)"
+  check "the connection open across the drop went on" grep -q "^went on: " "$WORK/$1.held"
+  check "the download across the drop arrived whole ($(cat "$WORK/$1.curl" 2>/dev/null))" cmp -s "$WORK/$1.download" "$GHNET_CORP_WWW/big.bin"
+  check "the upload across the drop came back whole ($(cat "$WORK/$1.upload" 2>/dev/null))" grep -q "^intact" "$WORK/$1.upload"
+}
 
 log=$WORK/bridge.log
 bridge_start "$log" --ssh root@cs
 wait_for_line "$log" "remote: agent: routes: installed" 60 || { fail "bridge up"; cat "$log"; finish; }
 check "curl to corp works" curl_corp
 
-# An app's connection open across the drop: it must end (reset or EOF) once the drop is known.
-held=$WORK/held.out
-in_cs python3 - "$GHNET_CORP_IP4" "$held" <<'EOF' &
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 7), timeout=10)
-s.sendall(b"a"); assert s.recv(1) == b"a"
-open(sys.argv[2], "w").write("ready\n")
-s.settimeout(60)
-deadline = time.time() + 60
-try:
-    while time.time() < deadline:
-        s.sendall(b"b")
-        if s.recv(1) == b"":
-            raise EOFError
-        time.sleep(0.2)
-    result = "still open after 60 s"
-except (ConnectionResetError, BrokenPipeError, EOFError) as e:
-    result = "ended: " + type(e).__name__
-except socket.timeout:
-    result = "hung: no answer for 60 s"
-open(sys.argv[2], "a").write(result + "\n")
-EOF
-holder=$!
-STARTED_PIDS+=("$holder")
-wait_for_line "$held" "ready" 15 || fail "the held connection echoes before the drop"
-
-echo "- the SSH connection drops"
-old_agent=$(agents_in_cs)
+echo "- the SSH connection drops (the agent sees its transport end)"
+old_agent=$(lock_holder)
+traffic_across_drop drop
 drop_ssh_sessions
 check "gh-net says the link was lost and when it tries again" wait_for_line "$log" "was lost: .*reconnecting in 1 s \(attempt 1\)" 30
-check "a new session is up by itself" wait_for_count "$log" "$CONNECTED" 2 60
-check "the routes are back" wait_for_count "$log" "remote: agent: routes: installed" 2 20
+check "the session resumes by itself" wait_for_count "$log" "$RESUMED" 1 60
+check "the agent kept it: the same process serves ($old_agent)" test "$(lock_holder)" = "$old_agent"
+check "and says the local side is back" grep -q "remote: agent: the local side is back (session resumed)" "$log"
 check "curl to corp works again" curl_corp
-agents=$(agents_in_cs)
-check "exactly one agent runs in the codespace ($(echo $agents))" test "$(echo "$agents" | grep -c .)" = 1
-check "it is a new process" test "$agents" != "$old_agent"
-wait "$holder" 2>/dev/null || true
-echo "    held connection: $(tail -n 1 "$held")"
-check "the connection open across the drop ended instead of hanging" grep -q "^ended: " "$held"
+traffic_checks drop
 
-echo "- the old agent has not noticed the drop when the new one starts"
-# The session's sshd processes are frozen (the old agent sees no end of its input) and the
-# laptop's ssh client is killed: gh-net reconnects while the old agent still runs.
+echo "- the agent has not noticed the drop when the new transport comes"
+# The session's sshd processes are frozen (the agent sees no end of its input) and the
+# laptop's ssh client is killed: gh-net reconnects while the agent still serves the old transport.
 frozen=()
 for pid in $(ip netns pids "$GHNET_NS_CS"); do
   [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -STOP "$pid" && frozen+=("$pid")
 done
-old_agent=$(agents_in_cs)
-connected_before=$(count_lines "$log" "$CONNECTED")
+resumed_before=$(count_lines "$log" "$RESUMED")
+traffic_across_drop frozen
 pkill -KILL -P "$BRIDGE_PID" -x ssh || true
-check "the new session is up" wait_for_count "$log" "$CONNECTED" $((connected_before + 1)) 60
-check "its agent took over from the old one, which was still running" \
-  grep -q "remote: agent: took over from the agent of an earlier session (pid $old_agent)" "$log"
-agents=$(agents_in_cs)
-check "exactly one agent runs in the codespace, the new one" bash -c "[ \"$(echo $agents)\" != '$old_agent' ] && [ $(echo "$agents" | grep -c .) = 1 ]"
+check "the session resumes" wait_for_count "$log" "$RESUMED" $((resumed_before + 1)) 60
+check "over the transport the new agent process handed to the serving one ($old_agent)" test "$(lock_holder)" = "$old_agent"
+check "nothing was taken over" bash -c "! grep -q 'took over from the agent of an earlier session' '$log'"
 check "curl to corp works" curl_corp
-check "names only the laptop knows resolve (the DNS hook is the new agent's)" \
+check "names only the laptop knows resolve" \
   bash -c "ip netns exec $GHNET_NS_CS getent hosts db.corp.example | grep -qE '$GHNET_CORP_IP4|$GHNET_CORP_IP6'"
+traffic_checks frozen
 for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+check "two agent processes are left: the serving one and the one whose transport it uses" \
+  bash -c "for i in \$(seq 50); do [ \$(ip netns pids $GHNET_NS_CS | xargs -r ps -o args= -p | grep -c 'gh-net.* agent') = 2 ] && exit 0; sleep 0.1; done; exit 1"
 
 echo "- the codespace cannot be reached for a while"
 ip netns exec "$GHNET_NS_LAPTOP" ip route add unreachable "$GHNET_CS_IP4/32"
 drop_ssh_sessions
 check "the first attempt fails and the wait grows" wait_for_line "$log" "reconnecting in 2 s \(attempt 2\)" 30
 ip netns exec "$GHNET_NS_LAPTOP" ip route del unreachable "$GHNET_CS_IP4/32"
-check "once it can be reached the session is up again" wait_for_count "$log" "$CONNECTED" 3 60
+check "once it can be reached the session resumes" wait_for_count "$log" "$RESUMED" 3 60
 check "curl to corp works again" bash -c "for i in \$(seq 1 50); do ip netns exec $GHNET_NS_CS curl -sf --max-time 5 http://$GHNET_CORP_IP4/ | grep -q 'corp intranet' && exit 0; sleep 0.2; done; exit 1"
 
 echo "- a second gh-net against the same codespace takes over"
@@ -119,8 +121,11 @@ kill -TERM "$second"
 wait_exit "$second" 15 || true
 kill -CONT "$GHNET_CS_SSHD_PID"
 check "SIGTERM while reconnecting ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+holder=$(lock_holder)
+check "the agent keeps the session for the local side to come back (--resume-grace)" kill -0 "$holder"
+kill -TERM "$holder"
 for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
-check "no agent left in the codespace" test -z "$(agents_in_cs)"
+check "a stop signal ends it, and the processes whose transports it held" test -z "$(agents_in_cs)"
 
 echo "- --reconnect false"
 log3=$WORK/third.log
@@ -130,5 +135,7 @@ drop_ssh_sessions
 wait_exit "$BRIDGE_PID" 30 || true
 check "a lost link ends gh-net with exit code 1 (got $EXIT_CODE)" test "$EXIT_CODE" = 1
 check "with the reason as its last line" bash -c "tail -n 1 '$log3' | grep -q '^gh-net: the connection to root@cs was lost: '"
+for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+check "without reconnecting nothing resumes: the agent cleaned up at once" test -z "$(agents_in_cs)"
 
 finish
