@@ -96,3 +96,91 @@ extension FrameSessionTests {
         #expect(FrameSession.goodbyeGrace(after: StopSignals.takeover) == .seconds(2), "the newer agent waits for this one")
     }
 }
+
+/// A resumable session across two links: what it keeps, reports and sends again.
+extension FrameSessionTests {
+    /// Runs the loop until `channel` has written frames `matching`, or 1 s passed.
+    func frames(on channel: NIOAsyncTestingChannel, until matching: ([Frame]) -> Bool) async throws -> [Frame] {
+        var sent: [Frame] = []
+        for _ in 0..<100 where !matching(sent) {
+            await channel.testingEventLoop.run()
+            sent += try await written(channel)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return sent
+    }
+
+    func data(_ offset: UInt64, _ text: String) -> Frame {
+        .data(stream: 9, offset: offset, payload: ByteBuffer(string: text))
+    }
+
+    @Test func aResumedSessionSendsAgainWhatThePeerLackedAndHandsNothingOnTwice() async throws {
+        let first = NIOAsyncTestingChannel()
+        let firstLink = try await first.testingEventLoop.executeInContext { try FrameLink.install(on: first) }
+        let session = FrameSession(link: firstLink, logger: logger)
+        let local = hello(.local)
+        var agent = hello(.agent)
+        async let agreement = session.handshake(ours: local)
+        try await first.writeInbound(encoded(.hello(agent)))
+        #expect(try await agreement.isResumed == false)
+        let received = ReceivedFrames()
+        let stop = StopSignals([])
+        let served = Task { try await session.serve(stop: stop) { received.append($0) } }
+        // Three sequenced frames go out (kept), a DNS query too (not kept).
+        for offset in 0..<3 { session.send(data(UInt64(offset), "x")) }
+        session.send(.dnsQuery(id: 1, payload: ByteBuffer()))
+        _ = try await frames(on: first) { $0.count >= 5 }
+        // The peer reports the first one; then half of a data frame arrives and the link drops.
+        try await first.writeInbound(encoded(.received(count: 1)))
+        var cut = encoded(data(100, "abcdef"))
+        try await first.writeInbound(cut.readSlice(length: cut.readableBytes - 3)!)
+        first.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        _ = try? await served.value
+        #expect(received.frames == [data(100, "abc")])
+        // Sent while there is no link: only kept.
+        session.send(data(3, "y"))
+
+        let second = NIOAsyncTestingChannel(loop: first.testingEventLoop)
+        let secondLink = try await second.testingEventLoop.executeInContext { try FrameLink.install(on: second) }
+        session.attach(secondLink)
+        agent.session = local.session
+        async let again = session.handshake(ours: local)
+        try await second.writeInbound(encoded(.hello(agent)))
+        #expect(try await again.isResumed)
+        let resumed = Task { try await session.serve(stop: stop) { received.append($0) } }
+        // Our count first: nothing whole was received (the cut frame does not count).
+        let opening = try await frames(on: second) { $0.count >= 2 }
+        #expect(Array(opening.dropFirst()) == [.received(count: 0)])
+        // The peer had one of ours: the other three go again, in order, then new ones live.
+        try await second.writeInbound(encoded(.received(count: 1)))
+        try await second.writeInbound(encoded(data(100, "abcdef")))
+        let replay = try await frames(on: second) { $0.count >= 3 }
+        #expect(replay == [data(1, "x"), data(2, "x"), data(3, "y")])
+        #expect(received.frames == [data(100, "abc"), data(103, "def")], "the bytes handed on before the drop are not handed on again")
+        stop.requestStop()
+        second.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        _ = try? await resumed.value
+    }
+
+    @Test func aCountThePeerCannotHaveEndsTheSession() async throws {
+        let (session, channel) = try await makeSession()
+        async let agreement = session.handshake(ours: hello(.local))
+        try await channel.writeInbound(encoded(.hello(hello(.agent))))
+        _ = try await agreement
+        let served = Task { try await session.serve(stop: StopSignals([])) { _ in } }
+        session.send(data(0, "x"))
+        _ = try await frames(on: channel) { $0.count >= 2 }
+        try await channel.writeInbound(encoded(.received(count: 5)))
+        await channel.testingEventLoop.run()
+        await #expect(throws: FrameSession.ProtocolViolation.self) { _ = try await served.value }
+        #expect(!FrameSession.mayResume(after: FrameSession.ProtocolViolation(description: "x")))
+    }
+}
+
+/// Frames a test's handler received (from the loop).
+final class ReceivedFrames: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Frame] = []
+    func append(_ frame: Frame) { lock.withLock { list.append(frame) } }
+    var frames: [Frame] { lock.withLock { list } }
+}
