@@ -178,9 +178,11 @@ extension AgentSession {
                 listener = try AgentHandoverListener.start(
                     decide: { request in request.session == established.session && request.build == build },
                     adopt: { transport in
+                        // A transport that has not noticed its end yet is done with (the one in
+                        // use now, not the one this becomes).
+                        let old = session.link
                         inbox.deliver(transport)
-                        // A transport that has not noticed its end yet is done with.
-                        Task { await session.link.close() }
+                        Task { await old.close() }
                     })
             } catch {
                 logger.warning("sessions cannot resume after a drop: \(error)")
@@ -226,12 +228,21 @@ extension AgentSession {
             // Our log lines go to the new session's stderr, which the local side reads.
             dup2(transport.errorOutput, STDERR_FILENO)
             close(transport.errorOutput)
-            let link = try await Self.link(input: transport.input, output: transport.output, on: session.link.eventLoop, duplicating: false)
-            session.attach(link)
-            let again = try await session.handshake(ours: hello(build: build, holding: established.session),
-                                                    leftover: ByteBuffer(bytes: transport.alreadyRead))
-            logger.info("the local side is back (\(again.isResumed ? "session resumed" : "a fresh session"))")
-            if !again.isResumed { bridge.resetStreams() }
+            do {
+                let link = try await Self.link(input: transport.input, output: transport.output, on: session.link.eventLoop,
+                                               duplicating: false)
+                session.attach(link)
+                let again = try await session.handshake(ours: hello(build: build, holding: established.session),
+                                                        leftover: ByteBuffer(bytes: transport.alreadyRead))
+                logger.info("the local side is back (\(again.isResumed ? "session resumed" : "a fresh session"))")
+                if !again.isResumed { bridge.resetStreams() }
+            } catch let refused as FrameSession.Refused {
+                throw refused
+            } catch {
+                // This transport failed; the session waits for the next one.
+                logger.info("the handed-over transport failed: \(error)")
+                await session.link.close()
+            }
         }
     }
 }

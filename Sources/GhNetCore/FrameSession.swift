@@ -135,12 +135,31 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     private func sendOnLoop(_ frame: Frame) -> Bool {
         guard journal != nil, !Self.belongsToLink(frame) else { return attachedLink.send(frame) }
         if frame.isSequenced {
+            // Only a configuration frame can outgrow a frame; the peer never counts one the
+            // link cannot send, so it must not be kept either.
+            guard Self.fitsInAFrame(frame) else {
+                logger.error("\(frame.kind) frame too large to send; dropped")
+                return false
+            }
             journal?.record(frame.compacted())
             updateHeld()
             if sequencing == .live { attachedLink.send(frame) }
             return true
         }
         return sequencing == .live ? attachedLink.send(frame) : false
+    }
+
+    /// False for a `routes` or `dnsConfig` frame longer than a frame may be (58 000 prefixes,
+    /// say); other frames are built within the limit.
+    private static func fitsInAFrame(_ frame: Frame) -> Bool {
+        switch frame {
+        case .routes, .dnsConfig:
+            var buffer = ByteBuffer()
+            frame.encode(into: &buffer)
+            return buffer.readableBytes - 4 <= FrameDecoder.defaultMaximumFrameLength
+        default:
+            return true
+        }
     }
 
     /// The frames that go to whatever link there is, outside the sequence.
@@ -218,8 +237,11 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
             }) { frame in
                 switch machine.receive(frame) {
                 case .established(let agreement):
-                    self.established(agreement)
-                    finish(.success(agreement))
+                    if let violation = self.established(agreement) {
+                        finish(.failure(violation))
+                    } else {
+                        finish(.success(agreement))
+                    }
                 case .refuse(let reason):
                     link.send(.refuse(reason: reason))
                     link.finishOutput()
@@ -237,23 +259,35 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// Sets the resume state for the session the handshake settled: a resumed one reports its
     /// count and waits for the peer's; any other starts numbering from zero (or not at all
     /// without ``Capabilities/resume``). On the loop.
-    private func established(_ agreement: Handshake.Agreement) {
+    /// Returns the violation that ends the handshake instead: the peer resumes a session this
+    /// side does not hold.
+    private func established(_ agreement: Handshake.Agreement) -> ProtocolViolation? {
+        if agreement.isResumed && journal == nil {
+            return ProtocolViolation(description: "the \(agreement.peer.role) resumes session \(agreement.session), which this side does not hold")
+        }
         if agreement.capabilities.contains(.resume) {
-            if agreement.isResumed && journal != nil {
+            if agreement.isResumed {
                 sequencing = .awaitingPeerCount
                 pieces.resumed()
                 attachedLink.send(.received(count: receipts.report()))
             } else {
+                startFresh()
                 journal = FrameJournal()
-                receipts = FrameReceipts()
-                pieces.reset()
-                sequencing = .live
             }
         } else {
-            journal = nil
-            sequencing = .live
+            startFresh()
         }
         updateHeld()
+        return nil
+    }
+
+    /// A fresh session on this object: nothing of an earlier one is kept, counted or woken.
+    private func startFresh() {
+        journal = nil
+        receipts = FrameReceipts()
+        pieces.reset()
+        sequencing = .live
+        writableObservers.removeAll()
     }
 
     /// The peer has `count` of our sequenced frames: forget them, and after a resume send the

@@ -92,6 +92,12 @@ public final class LocalSession: Sendable {
         defer { run.held?.close() }
         while true {
             var served = false
+            // The agent gives a lost session up after its grace: so do we, closing its sockets.
+            if let held = run.held, ContinuousClock.now - run.heldSince > options.resumeGrace + .seconds(10) {
+                logger.info("the session was not resumed within \(options.resumeGrace.components.seconds) s: its connections end")
+                held.close()
+                run.held = nil
+            }
             do {
                 try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, run: run, served: &served)
                 return
@@ -125,6 +131,8 @@ public final class LocalSession: Sendable {
         var session: SessionID
         /// The session whose transport dropped, with its flows, while it may still resume.
         var held: HeldSession?
+        /// When ``held`` lost its transport.
+        var heldSince = ContinuousClock.now
 
         init(loop: any EventLoop, session: SessionID) {
             self.loop = loop
@@ -210,8 +218,10 @@ public final class LocalSession: Sendable {
         let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.info("agent started in \(milliseconds) ms (\(report.cached ? "cached build reused" : "build sent and stored"), running as \(report.how))")
 
-        // The session that lost its transport goes on over this one if the agent still holds it.
+        // The session that lost its transport goes on over this one if the agent still holds it;
+        // otherwise this one is fresh, with an id no agent holds.
         let held = run.held
+        if held == nil { run.session = .random() }
         let session: FrameSession
         if let held {
             held.session.attach(link)
@@ -263,10 +273,9 @@ public final class LocalSession: Sendable {
     private func keepOrClose(session: FrameSession, flows: Flows, established: Handshake.Agreement, lost: Bool, run: Run) {
         if lost && options.resumes && established.capabilities.contains(.resume) {
             run.held = HeldSession(session: session, flows: flows)
+            run.heldSince = .now
         } else {
             flows.close()
-            // The agent may still hold this session: the next one must not resume it.
-            if !lost { run.session = .random() }
         }
     }
 

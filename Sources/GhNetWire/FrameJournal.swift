@@ -183,9 +183,12 @@ public struct DataFrameResumption: Sendable, Equatable {
         return .data(stream: stream, offset: offset + seen, payload: payload)
     }
 
-    /// A resumed handshake on a new link: the frame the old one ended in comes again.
+    /// A resumed handshake on a new link: the frame the old one ended in comes again. When the
+    /// link before it ended too before that frame was whole again, the further point counts.
     public mutating func resumed() {
-        skip = open
+        if let open, !(skip.map { $0.stream == open.stream && $0.next >= open.next } ?? false) {
+            skip = open
+        }
         open = nil
     }
 

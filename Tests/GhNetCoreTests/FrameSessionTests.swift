@@ -162,6 +162,16 @@ extension FrameSessionTests {
         _ = try? await resumed.value
     }
 
+    @Test func aPeerResumingASessionThisSideDoesNotHoldEndsTheHandshake() async throws {
+        let (session, channel) = try await makeSession()
+        let local = hello(.local)
+        var agent = hello(.agent)
+        agent.session = local.session
+        let agreement = Task { try await session.handshake(ours: local) }
+        try await channel.writeInbound(encoded(.hello(agent)))
+        await #expect(throws: FrameSession.ProtocolViolation.self) { _ = try await agreement.value }
+    }
+
     @Test func aCountThePeerCannotHaveEndsTheSession() async throws {
         let (session, channel) = try await makeSession()
         async let agreement = session.handshake(ours: hello(.local))

@@ -104,4 +104,15 @@ import Testing
         fresh.reset()
         #expect(fresh.received(data(7, at: 0, "abcd"), endingItsFrame: true) == data(7, at: 0, "abcd"))
     }
+
+    @Test func aSecondDropBeforeTheFrameIsWholeAgainKeepsWhatWasHandedOn() {
+        var pieces = DataFrameResumption()
+        _ = pieces.received(data(7, at: 100, "abc"), endingItsFrame: false)
+        pieces.resumed()
+        // The next link ends before any of the frame came again, the one after with less of it.
+        pieces.resumed()
+        _ = pieces.received(data(7, at: 100, "a"), endingItsFrame: false)
+        pieces.resumed()
+        #expect(pieces.received(data(7, at: 100, "abcdef"), endingItsFrame: true) == data(7, at: 103, "def"))
+    }
 }
