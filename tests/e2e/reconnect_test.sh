@@ -127,6 +127,29 @@ kill -TERM "$holder"
 for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
 check "a stop signal ends it, and the processes whose transports it held" test -z "$(agents_in_cs)"
 
+echo "- the codespace cannot be reached for longer than --resume-grace"
+log4=$WORK/grace.log
+bridge_start "$log4" --ssh root@cs --resume-grace 2
+wait_for_line "$log4" "$CONNECTED" 60 || fail "grace handshake"
+in_cs python3 "$CLIENTS" held "$GHNET_CORP_IP4" 15 "$WORK/grace.held" &
+grace_holder=$!
+STARTED_PIDS+=("$grace_holder")
+sleep 1
+old_agent=$(lock_holder)
+ip netns exec "$GHNET_NS_LAPTOP" ip route add unreachable "$GHNET_CS_IP4/32"
+drop_ssh_sessions
+check "the agent gives the session up after its grace" bash -c "for i in \$(seq 100); do kill -0 $old_agent 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+ip netns exec "$GHNET_NS_LAPTOP" ip route del unreachable "$GHNET_CS_IP4/32"
+check "the reconnect then starts a fresh session" wait_for_line "$log4" "the agent no longer held the session: its connections were reset" 60
+check "which is up" wait_for_count "$log4" "$CONNECTED" 2 30
+wait "$grace_holder" 2>/dev/null || true
+echo "    held connection: $(cat "$WORK/grace.held" 2>/dev/null)"
+check "the connection open across the drop was reset, not left hanging" grep -q "^ended: " "$WORK/grace.held"
+check "curl to corp works again" curl_corp
+kill -INT "$BRIDGE_PID"
+wait_exit "$BRIDGE_PID" 20 || true
+for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+
 echo "- --reconnect false"
 log3=$WORK/third.log
 bridge_start "$log3" --ssh root@cs --reconnect false
