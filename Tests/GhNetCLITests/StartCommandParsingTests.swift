@@ -72,3 +72,15 @@ import Testing
         #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(["--ssh", "h", "--reconnect", "sometimes"]) }
     }
 }
+
+@Suite struct ResumeGraceOptionTests {
+    @Test func threeMinutesUnlessSetWithinADay() throws {
+        let start = try #require(try GhNetCommand.parseAsRoot(["--ssh", "h"]) as? StartCommand)
+        #expect(start.resumeGrace == 180)
+        let off = try #require(try GhNetCommand.parseAsRoot(["--ssh", "h", "--resume-grace", "0"]) as? StartCommand)
+        #expect(off.resumeGrace == 0)
+        for bad in ["-1", "86401", "soon"] {
+            #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(["--ssh", "h", "--resume-grace", bad]) }
+        }
+    }
+}
