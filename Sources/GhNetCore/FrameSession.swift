@@ -196,7 +196,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
 
     /// Recomputes ``held``; tells the observers when it ends.
     private func updateHeld() {
-        let hold = journal.map { sequencing != .live || $0.isFull } ?? false
+        let hold = journal != nil && (sequencing != .live || journal?.isFull == true)
         if held.exchange(hold, ordering: .relaxed) && !hold { notifyWritable() }
     }
 
