@@ -108,6 +108,10 @@ public final class LocalSession: Sendable {
                 monitor.linkChanged(to: .reconnecting(attempt: attempt))
                 if let signal = await stop.wait(atMost: delay) {
                     logger.info("stopped (\(StopSignals.name(signal))) while reconnecting to \(options.target.displayName)")
+                    if run.held != nil {
+                        let left = max(0, (options.resumeGrace - (ContinuousClock.now - run.heldSince)).components.seconds)
+                        logger.warning("\(options.target.displayName) keeps its routes and DNS hook for up to \(left) s more, waiting for this session (--resume-grace)")
+                    }
                     return
                 }
             }
