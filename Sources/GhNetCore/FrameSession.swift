@@ -197,7 +197,10 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// Recomputes ``held``; tells the observers when it ends.
     private func updateHeld() {
         let hold = journal != nil && (sequencing != .live || journal?.isFull == true)
-        if held.exchange(hold, ordering: .relaxed) && !hold { notifyWritable() }
+        // Only the loop writes it: a plain load spares the per-frame path a locked exchange.
+        guard hold != held.load(ordering: .relaxed) else { return }
+        held.store(hold, ordering: .relaxed)
+        if !hold { notifyWritable() }
     }
 
     /// How long the peer has to send its hello: a peer that is there but silent (a transport that

@@ -21,7 +21,7 @@ public struct DataFrameResumption: Sendable, Equatable {
     /// off, or nil when nothing of it is new.
     public mutating func received(_ frame: Frame, endingItsFrame: Bool) -> Frame? {
         guard case .data(let stream, let offset, var payload) = frame else {
-            if frame.isSequenced { skip = nil }
+            if skip != nil && frame.isSequenced { skip = nil }
             return frame
         }
         let count = UInt64(payload.readableBytes)
