@@ -220,11 +220,24 @@ extension AgentSession {
             case .stopped, .peerSaidGoodbye: return end
             }
             await session.link.close()
-            guard let transport = await inbox.next(within: resumeGrace, stop: stop) else {
+            guard try await adoptNextTransport(session: session, inbox: inbox, build: build, holding: established.session,
+                                               stop: stop, bridge: bridge) else {
                 if let signal = stop.requested { return .stopped(signal: signal) }
                 logger.info("the local side did not come back within \(resumeGrace.components.seconds) s")
                 return end
             }
+        }
+    }
+}
+
+extension AgentSession {
+    /// Waits at most ``resumeGrace`` for a transport handed over and goes on with the session
+    /// over it; a transport that fails is dropped and the wait goes on to the same deadline.
+    /// False at the deadline or at a stop signal.
+    private func adoptNextTransport(session: FrameSession, inbox: HandoverInbox, build: String, holding held: SessionID,
+                                    stop: StopSignals, bridge: AgentBridge) async throws -> Bool {
+        let deadline = ContinuousClock.now + resumeGrace
+        while let transport = await inbox.next(before: deadline, stop: stop) {
             // Our log lines go to the new session's stderr, which the local side reads.
             dup2(transport.errorOutput, STDERR_FILENO)
             close(transport.errorOutput)
@@ -232,18 +245,19 @@ extension AgentSession {
                 let link = try await Self.link(input: transport.input, output: transport.output, on: session.link.eventLoop,
                                                duplicating: false)
                 session.attach(link)
-                let again = try await session.handshake(ours: hello(build: build, holding: established.session),
+                let again = try await session.handshake(ours: hello(build: build, holding: held),
                                                         leftover: ByteBuffer(bytes: transport.alreadyRead))
                 logger.info("the local side is back (\(again.isResumed ? "session resumed" : "a fresh session"))")
                 if !again.isResumed { bridge.resetStreams() }
+                return true
             } catch let refused as FrameSession.Refused {
                 throw refused
             } catch {
-                // This transport failed; the session waits for the next one.
                 logger.info("the handed-over transport failed: \(error)")
                 await session.link.close()
             }
         }
+        return false
     }
 }
 

@@ -16,9 +16,8 @@ final class HandoverInbox: Sendable {
         replaced.map(Self.discard)
     }
 
-    /// The next transport, waiting at most `limit`; nil at the limit or at a stop signal.
-    func next(within limit: Duration, stop: StopSignals) async -> AdoptedTransport? {
-        let deadline = ContinuousClock.now + limit
+    /// The next transport, waiting until `deadline` at most; nil then or at a stop signal.
+    func next(before deadline: ContinuousClock.Instant, stop: StopSignals) async -> AdoptedTransport? {
         while ContinuousClock.now < deadline {
             if let transport = state.withLock({ state -> AdoptedTransport? in
                 guard let pending = state.pending else { return nil }

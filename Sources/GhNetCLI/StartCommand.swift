@@ -126,7 +126,8 @@ struct StartCommand: AsyncParsableCommand {
             try await showConnectedView(monitor: monitor, target: target, sink: sink, stop: stop, logger: logger)
         }
         do {
-            try await running.value
+            // Said once the view has given the terminal back.
+            if let parting = try await running.value { logger.warning("\(parting)") }
         } catch let error as LocalSessionError {
             throw Failure(error.description, exitCode: error.exitCode)
         }

@@ -75,7 +75,8 @@ public final class LocalSession: Sendable {
     /// turns SIGINT, SIGTERM and SIGHUP (and the view's quit key) into a clean stop. With
     /// ``Options/reconnect``, a session that was up and is lost is started again
     /// (``ReconnectSchedule``) until one is up again or the user stops.
-    public func run(stop: StopSignals) async throws {
+    @discardableResult
+    public func run(stop: StopSignals) async throws -> String? {
         defer { monitor.linkChanged(to: .ended) }
         let identity: ExecutableIdentity
         do {
@@ -100,7 +101,7 @@ public final class LocalSession: Sendable {
             }
             do {
                 try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, run: run, served: &served)
-                return
+                return parting(run)
             } catch let error as LocalSessionError {
                 let decision = schedule.attemptFailed(with: error, served: served)
                 guard stop.requested == nil, case .retry(let attempt, let delay) = decision else { throw error }
@@ -108,14 +109,17 @@ public final class LocalSession: Sendable {
                 monitor.linkChanged(to: .reconnecting(attempt: attempt))
                 if let signal = await stop.wait(atMost: delay) {
                     logger.info("stopped (\(StopSignals.name(signal))) while reconnecting to \(options.target.displayName)")
-                    if run.held != nil {
-                        let left = max(0, (options.resumeGrace - (ContinuousClock.now - run.heldSince)).components.seconds)
-                        logger.warning("\(options.target.displayName) keeps its routes and DNS hook for up to \(left) s more, waiting for this session (--resume-grace)")
-                    }
-                    return
+                    return parting(run)
                 }
             }
         }
+    }
+
+    /// After a stop that left the agent holding the session (its transport was gone): what the
+    /// user should know, once the terminal is theirs again.
+    private func parting(_ run: Run) -> String? {
+        guard run.held != nil else { return nil }
+        return "\(options.target.displayName) keeps its routes and DNS hook for up to \(options.resumeGrace.components.seconds) s, for this session to come back (--resume-grace)"
     }
 
     /// Every flow holds a socket: the open-file limit must not be what caps them.
@@ -173,11 +177,13 @@ public final class LocalSession: Sendable {
             outcome = .failure(error)
         }
         await transport.link.close()
-        let status = await transport.stop(grace: .seconds(5))
+        // A stop before serving (ssh still connecting or prompting, SIGINT ignored): end it now.
+        let status = await transport.stop(grace: stop.requested != nil && !served ? .zero : .seconds(5))
 
         let tail = transport.stderrTail.snapshot
-        // Ctrl-C at a terminal reaches ssh too (it shares our process group so that it can
-        // prompt), so the link may close a moment before our own handler sees the signal.
+        // A hang-up or a SIGTERM to our process group reaches the transport too (it shares the
+        // group so that ssh can prompt; only SIGINT is ignored there), so the link may close a
+        // moment before our own handler sees the signal.
         if stop.requested == nil, Self.mayBeSignalRace(outcome) { try? await Task.sleep(for: .milliseconds(300)) }
         if let signal = stop.requested, Self.mayBeSignalRace(outcome) {
             logger.info("stopped (\(StopSignals.name(signal))); disconnected from \(target.displayName)")

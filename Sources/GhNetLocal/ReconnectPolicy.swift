@@ -8,9 +8,8 @@
 /// failure that another try cannot fix (the remote refused this build, the agent cannot run
 /// there, ssh is not installed) ends gh-net instead.
 ///
-/// Each new session is a fresh one: the agent of the lost session has removed its device, routes
-/// and DNS hook and reset the codespace apps' connections; the new agent sets everything up
-/// again.
+/// A new transport resumes the lost session when the agent still holds it (``LocalSession``,
+/// docs/wire-protocol.md "Resume"); otherwise the session is a fresh one, set up anew.
 public enum ReconnectPolicy {
     /// The wait before the first new attempt.
     public static let firstDelay: Duration = .seconds(1)

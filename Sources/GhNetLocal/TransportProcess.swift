@@ -13,11 +13,11 @@ import SystemPackage
 ///
 /// The child stays in our process group and keeps the controlling terminal, so ssh can ask for a
 /// host-key confirmation or a passphrase on /dev/tty before anything full-screen starts. It runs
-/// with SIGINT ignored (a `trap` of `/bin/sh`, which then `exec`s it; ssh leaves an ignored
-/// SIGINT alone): Ctrl-C at the terminal reaches the whole group, and an ssh dying of it at once
-/// would cut off the goodbye that tells the agent to clean up — the agent would then keep the
-/// session for the local side to come back (`--resume-grace`). gh-net ends the transport itself
-/// after the goodbye.
+/// with SIGINT and SIGHUP ignored (a `trap` of `/bin/sh`, which then `exec`s it; ssh leaves
+/// signals it finds ignored alone): Ctrl-C at the terminal, or the terminal closing, reaches the
+/// whole group, and an ssh dying of it at once would cut off the goodbye that tells the agent to
+/// clean up — the agent would then keep the session for the local side to come back
+/// (`--resume-grace`). gh-net ends the transport itself after the goodbye (SIGTERM still works).
 public final class TransportProcess: Sendable {
     /// Bytes to and from the remote program's stdin/stdout, on one event loop.
     public let link: FrameLink
@@ -44,13 +44,13 @@ public final class TransportProcess: Sendable {
         let tail = LineTail(capacity: 20)
         let pidBox = PidBox()
         guard let program = Self.locate(argv[0]) else {
-            throw LaunchFailed(program: argv[0], reason: "not found on PATH")
+            throw LaunchFailed(program: argv[0], reason: argv[0].contains("/") ? "not an executable file" : "not found on PATH")
         }
         let stdinRead = stdinPipe.read, stdoutWrite = stdoutPipe.write, stderrWrite = stderrPipe.write
         let exit = Task<TerminationStatus, any Error> {
             let result = try await Subprocess.run(
                 .path(FilePath("/bin/sh")),
-                arguments: Arguments(["-c", "trap '' INT; exec \"$@\"", "sh", program] + argv.dropFirst()),
+                arguments: Arguments(["-c", "trap '' INT HUP; exec \"$@\"", "sh", program] + argv.dropFirst()),
                 input: .fileDescriptor(FileDescriptor(rawValue: stdinRead), closeAfterSpawningProcess: true),
                 output: .fileDescriptor(FileDescriptor(rawValue: stdoutWrite), closeAfterSpawningProcess: true),
                 error: .fileDescriptor(FileDescriptor(rawValue: stderrWrite), closeAfterSpawningProcess: true)

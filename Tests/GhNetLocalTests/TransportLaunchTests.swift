@@ -55,7 +55,7 @@ import Testing
         #expect(TransportProcess.locate("/bin/sh") == "/bin/sh")
     }
 
-    @Test("the transport runs with SIGINT ignored, so Ctrl-C at the terminal cannot cut the goodbye")
+    @Test("the transport runs with SIGINT and SIGHUP ignored, so Ctrl-C or a closed terminal cannot cut the goodbye")
     func ignoresInterrupts() async throws {
         let transport = try await TransportProcess.launch(argv: ["sh", "-c", "grep SigIgn /proc/self/status"],
                                                           loop: MultiThreadedEventLoopGroup.singleton.next(), logger: Logger(label: "test"))
@@ -63,6 +63,9 @@ import Testing
         while let chunk = try await transport.link.readChunk() { text += String(buffer: chunk) }
         _ = await transport.stop(grace: .seconds(1))
         let mask = text.split(separator: "\t").last.flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) }
-        #expect(mask.map { $0 & (1 << (UInt64(SIGINT) - 1)) != 0 } == true, "SigIgn: \(text)")
+        for signal in [SIGINT, SIGHUP] {
+            #expect(mask.map { $0 & (1 << (UInt64(signal) - 1)) != 0 } == true, "signal \(signal), SigIgn: \(text)")
+        }
+        #expect(mask.map { $0 & (1 << (UInt64(SIGTERM) - 1)) == 0 } == true, "SIGTERM still ends it")
     }
 }
