@@ -71,10 +71,7 @@ public final class AgentSession: Sendable {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let link = try await Self.link(input: STDIN_FILENO, output: STDOUT_FILENO, on: loop, duplicating: true)
         // The frames own stdin/stdout now; nothing else may write to stdout.
-        let devNull = open("/dev/null", O_RDWR)
-        dup2(devNull, STDIN_FILENO)
-        dup2(devNull, STDOUT_FILENO)
-        close(devNull)
+        Self.detachStdio()
 
         let session = FrameSession(link: link, logger: logger)
         let end: FrameSession.End
@@ -112,6 +109,15 @@ public final class AgentSession: Sendable {
               capabilities: .implemented, logLevel: traceLevel.wireLevel, session: session)
     }
 
+    /// Points stdin and stdout at /dev/null: the transport's pipes belong to a link (ours or
+    /// the running agent's) from now on.
+    private static func detachStdio() {
+        let devNull = open("/dev/null", O_RDWR)
+        dup2(devNull, STDIN_FILENO)
+        dup2(devNull, STDOUT_FILENO)
+        close(devNull)
+    }
+
     /// A link on a pair of descriptors (copies of them with `duplicating`), on `loop`.
     private static func link(input: Int32, output: Int32, on loop: any EventLoop, duplicating: Bool) async throws -> FrameLink {
         // The pipes from and to sshd: larger, so bulk data moves in fewer, larger reads and writes.
@@ -135,10 +141,7 @@ public final class AgentSession: Sendable {
                                                           alreadyRead: alreadyRead)
         guard outcome == .handedOver, let waiter else { return false }
         // The running agent owns the transport now; ours must not keep its pipes open.
-        let devNull = open("/dev/null", O_RDWR)
-        dup2(devNull, STDIN_FILENO)
-        dup2(devNull, STDOUT_FILENO)
-        close(devNull)
+        Self.detachStdio()
         logger.debug("handed the transport to the running agent of session \(session)")
         // sshd ends the session's input when its child exits: stay until the agent lets go (the
         // session ended or moved to a newer transport), or a signal ends us.

@@ -89,7 +89,7 @@ public final class LocalSession: Sendable {
         var schedule = ReconnectSchedule(enabled: options.reconnect)
         // Every transport of the run on one loop: a session that lost its transport keeps its
         // sockets there, and the next transport's link must join them.
-        let run = Run(loop: MultiThreadedEventLoopGroup.singleton.next(), session: .random())
+        let run = Run(loop: MultiThreadedEventLoopGroup.singleton.next())
         defer { run.held?.close() }
         while true {
             var served = false
@@ -134,17 +134,16 @@ public final class LocalSession: Sendable {
     private final class Run: @unchecked Sendable {
         /// The loop of every transport and socket.
         let loop: any EventLoop
-        /// The session id the hellos carry (the agent that still holds it resumes it); a new one
-        /// once a session failed in a way a resume would repeat.
-        var session: SessionID
+        /// The session id the hellos carry (the agent that still holds it resumes it): drawn
+        /// anew for every transport that carries no held session.
+        var session = SessionID.none
         /// The session whose transport dropped, with its flows, while it may still resume.
         var held: HeldSession?
         /// When ``held`` lost its transport.
         var heldSince = ContinuousClock.now
 
-        init(loop: any EventLoop, session: SessionID) {
+        init(loop: any EventLoop) {
             self.loop = loop
-            self.session = session
         }
     }
 

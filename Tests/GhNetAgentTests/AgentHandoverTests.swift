@@ -67,6 +67,18 @@ import Testing
         return try AgentHandoverListener.start(path: path, decide: { $0 == expected && accept }, adopt: adoptions.append)
     }
 
+    /// A plain socket connected to the listener at ``path``, for a test that speaks the exchange
+    /// by hand (close `socket` when done), and its connection with `patience`.
+    func rawPeer(patience: Duration) throws -> (socket: Int32, link: AgentHandoverConnection) {
+        let socket = AgentHandoverConnection.makeSocket()
+        let link = AgentHandoverConnection(descriptor: socket, deadline: .now + patience, interrupt: nil)
+        guard AgentHandoverConnection.withAddress(of: path, { connect(socket, $0, $1) }) == 0 else {
+            close(socket)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        return (socket, link)
+    }
+
     func cleanUp(_ listener: AgentHandoverListener) {
         listener.stop()
         rmdir(directory)
@@ -139,10 +151,8 @@ import Testing
         let listener = try listen(into: adoptions)
         defer { cleanUp(listener) }
 
-        let garbage = AgentHandoverConnection.makeSocket()
+        let (garbage, link) = try rawPeer(patience: .seconds(3))
         defer { close(garbage) }
-        let link = AgentHandoverConnection(descriptor: garbage, deadline: .now + .seconds(3), interrupt: nil)
-        try #require(AgentHandoverConnection.withAddress(of: path, { connect(garbage, $0, $1) }) == 0)
         #expect(link.write(Array("GET / HTTP/1.1\r\nHost: example\r\n\r\n".utf8)))
         #expect(link.waitReadable() && link.read(count: 1) == nil, "closed by the listener")
 
@@ -158,10 +168,8 @@ import Testing
         let listener = try listen(into: adoptions)
         defer { cleanUp(listener) }
 
-        let silent = AgentHandoverConnection.makeSocket()
+        let (silent, link) = try rawPeer(patience: .seconds(8))
         defer { close(silent) }
-        let link = AgentHandoverConnection(descriptor: silent, deadline: .now + .seconds(8), interrupt: nil)
-        try #require(AgentHandoverConnection.withAddress(of: path, { connect(silent, $0, $1) }) == 0)
         #expect(link.write(Array(request.encoded().prefix(10))))
         let start = ContinuousClock.now
         #expect(await blocking { link.waitReadable() && link.read(count: 1) == nil }, "closed by the listener")
@@ -179,10 +187,8 @@ import Testing
         defer { cleanUp(listener) }
         let stdio = try Stdio()
 
-        let peer = AgentHandoverConnection.makeSocket()
+        let (peer, link) = try rawPeer(patience: .seconds(3))
         defer { close(peer) }
-        let link = AgentHandoverConnection(descriptor: peer, deadline: .now + .seconds(3), interrupt: nil)
-        try #require(AgentHandoverConnection.withAddress(of: path, { connect(peer, $0, $1) }) == 0)
         #expect(link.write(request.encoded()) && link.read(count: 1) == [1])
         let message: [UInt8] = [0, 0, 0, 0]
         #expect(ghnet_send_fds(peer, Array((stdio.own + stdio.far).prefix(count)), Int32(count), message, message.count) == 0)
