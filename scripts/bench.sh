@@ -43,7 +43,9 @@ Environment
   BENCH_REPS           repetitions (overridden by --reps)
   BENCH_IPERF_SECONDS  iperf3 -t (default 5, quick 2)
   BENCH_PIPE_BYTES     bytes per raw-pipe transfer (default 1 GiB, quick 256 MiB)
-  BENCH_SSH_CIPHER     force one cipher (ssh -c) on every SSH session (default: OpenSSH's choice)
+  BENCH_SSH_CIPHER     force one cipher (ssh -c) on every SSH session, gh-net's included (default:
+                       each tool's own: OpenSSH's order, and gh-net's AES-GCM first on a CPU
+                       with AES instructions; then the raw pipe also runs with gh-net's cipher)
   BENCH_GHNET_ARGS     extra 'gh-net start' arguments (e.g. '--dns-domain corp.example')
   BENCH_SSHUTTLE_ARGS  extra sshuttle arguments (e.g. '--no-latency-control')
   BENCH_MAX_SECONDS    hard limit for the measuring part (default 2400, quick 600)

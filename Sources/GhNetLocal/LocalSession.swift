@@ -38,13 +38,17 @@ public final class LocalSession: Sendable {
         /// How long the agent keeps a session whose transport dropped, for the next one to
         /// resume (`--resume-grace`); zero (or no ``reconnect``) turns resuming off.
         public var resumeGrace: Duration
+        /// More ssh options for the `--ssh` and codespace transports (the cipher order,
+        /// ``SSHCipherPreference``).
+        public var sshOptions: [String]
 
-        public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
+        public init(target: TransportTarget, sshCommand: [String], sshOptions: [String] = [], traceLevel: TraceLevel,
                     routes: [IPPrefix] = [], excluded: [IPPrefix] = [],
                     udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096,
                     dns: Bool = true, dnsDomains: [String] = [], reconnect: Bool = true, resumeGrace: Duration = .seconds(180)) {
             self.target = target
             self.sshCommand = sshCommand
+            self.sshOptions = sshOptions
             self.traceLevel = traceLevel
             self.routes = routes
             self.excluded = excluded
@@ -161,7 +165,8 @@ public final class LocalSession: Sendable {
     /// true once the handshake completed. `unattended` (a reconnect): ssh may not prompt.
     private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, run: Run, served: inout Bool) async throws {
         let target = options.target
-        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended)
+        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended,
+                               sshOptions: options.sshOptions)
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
         let transport: TransportProcess
         do {

@@ -28,9 +28,10 @@ public enum TransportTarget: Equatable, Sendable {
 
     /// The full argv to spawn. `sshCommand` is the ssh program and its own options (from
     /// `GHNET_SSH_COMMAND`, default `ssh`); `remoteCommand` the words to run remotely.
-    /// `unattended` (a reconnect) keeps ssh from prompting (``unattendedOptions``).
-    public func argv(sshCommand: [String], remoteCommand: [String], unattended: Bool = false) -> [String] {
-        let linkOptions = Self.sshLinkOptions + (unattended ? Self.unattendedOptions : [])
+    /// `unattended` (a reconnect) keeps ssh from prompting (``unattendedOptions``); `sshOptions`
+    /// go to ssh for the `--ssh` and codespace transports (the cipher order).
+    public func argv(sshCommand: [String], remoteCommand: [String], unattended: Bool = false, sshOptions: [String] = []) -> [String] {
+        let linkOptions = Self.sshLinkOptions + sshOptions + (unattended ? Self.unattendedOptions : [])
         switch self {
         case .codespace(let name):
             // After `--`, gh passes ssh options and the command on to its own ssh.

@@ -14,7 +14,9 @@ Paths (--paths, comma separated, default all, run in this order):
   ssh-fwd    ssh -N -R PORT:corp:PORT for each server; clients in cs to 127.0.0.1:PORT
   sshuttle   sshuttle -r root@laptop 198.18.2.0/24 --dns, run in cs, against an sshd the
              bench starts in the laptop
-  ssh-pipe   the raw SSH pipe: bytes through one ssh session's stdin or stdout (the ceiling)
+  ssh-pipe   the raw SSH pipe: bytes through one ssh session's stdin or stdout (the ceiling);
+             when gh-net negotiated another cipher than plain ssh does (it puts AES-GCM first
+             on a CPU with AES instructions), also with gh-net's cipher: column pipe-same
 
 Every wait and loop is bounded; every child runs with a timeout.
 """
@@ -314,9 +316,11 @@ class Bench:
     def nsx(self, role, *cmd):
         return ["ip", "netns", "exec", self.ns(role), *cmd]
 
-    def ssh(self, *args):
-        """ssh from the laptop with the test hosts' config (hosts cs, corp)."""
-        return self.nsx("laptop", "ssh", "-F", self.env["GHNET_SSH_CONFIG"], *self.cipher_opt, *args)
+    def ssh(self, *args, cipher=None):
+        """ssh from the laptop with the test hosts' config (hosts cs, corp); `cipher` overrides
+        the bench's own choice (--cipher, else OpenSSH's)."""
+        opt = ["-c", cipher] if cipher else self.cipher_opt
+        return self.nsx("laptop", "ssh", "-F", self.env["GHNET_SSH_CONFIG"], *opt, *args)
 
     def listening(self, role, port, proto="t"):
         rc, out, _ = run(self.nsx(role, "ss", "-Hln" + proto, "sport = :%d" % port), 5)
@@ -615,6 +619,7 @@ Host *
                 "ping": True, "udp": True, "dns": resolver,
                 "sides": {"laptop": lambda: tree([bridge.pid]), "cs": self.cs_sshd_children}})
             res["idle"] = idle
+            res["ssh_cipher"] = self.ghnet_cipher(logf)
             res["agent_peak_rss_mb"] = sum(hwm_kb(p) for p in self.agents()) / 1024
             res["dns_server"] = resolver
             return res
@@ -622,6 +627,16 @@ Host *
             rc = self.procs.stop(bridge, sig=signal.SIGINT, wait=25)
             wait_until("the agent to exit", lambda: not self.agents(), 15)
             log("gh-net stopped (exit %s)" % rc)
+
+    def ghnet_cipher(self, logf):
+        """The cipher gh-net's ssh negotiated: the one gh-net says it put first (sshd accepts
+        every cipher OpenSSH enables by default), else the one plain ssh negotiates."""
+        try:
+            with open(logf) as f:
+                m = re.search(r"local: ssh: offering (\S+) first", f.read())
+        except OSError:
+            m = None
+        return m.group(1) if m else self.meta.get("ssh_cipher")
 
     def path_ssh_socks(self):
         ssh = self.procs.start(
@@ -696,7 +711,7 @@ Host *
         finally:
             self.procs.stop(sshuttle, sig=signal.SIGINT, wait=15)
 
-    def pipe_once(self, direction):
+    def pipe_once(self, direction, cipher=None):
         """One transfer through a fresh ssh session; returns MB/s and each side's CPU.
 
         down (laptop -> cs): `source N | ssh cs sink`, the form of ssh cs 'cat >/dev/null' < /dev/zero;
@@ -718,12 +733,12 @@ Host *
             if direction == "down":
                 src = self.procs.start("pipe-source", [PY, CLIENTS, "source", str(n)], stdout=subprocess.PIPE,
                                        stderr=subprocess.DEVNULL, start_new_session=False)
-                ssh = self.procs.start("pipe-ssh", self.ssh("cs", "exec %s %s sink" % (PY, CLIENTS)), stdin=src.stdout,
+                ssh = self.procs.start("pipe-ssh", self.ssh("cs", "exec %s %s sink" % (PY, CLIENTS), cipher=cipher), stdin=src.stdout,
                                        stdout=subprocess.PIPE, stderr=err, start_new_session=False)
                 src.stdout.close()
                 reader = ssh.stdout
             else:
-                ssh = self.procs.start("pipe-ssh", self.ssh("cs", "exec %s %s source %d" % (PY, CLIENTS, n)),
+                ssh = self.procs.start("pipe-ssh", self.ssh("cs", "exec %s %s source %d" % (PY, CLIENTS, n), cipher=cipher),
                                        stdout=subprocess.PIPE, stderr=err, start_new_session=False)
                 sink = self.procs.start("pipe-sink", [PY, CLIENTS, "sink"], stdin=ssh.stdout, stdout=subprocess.PIPE,
                                         start_new_session=False)
@@ -760,13 +775,24 @@ Host *
                 "laptop_peak_rss_mb": usage.ru_maxrss / 1024, "cs_peak_rss_mb": peak_cs / 1024}
 
     def path_ssh_pipe(self):
+        res = self.pipe_path(None)
+        ghnet = self.results.get("gh-net", {}).get("ssh_cipher")
+        if ghnet and ghnet != self.meta.get("ssh_cipher"):
+            log("path ssh-pipe: again with gh-net's cipher %s (column pipe-same)" % ghnet)
+            same = self.pipe_path(ghnet)
+            same["ssh_cipher"] = ghnet
+            self.results["pipe-same"] = same
+        return res
+
+    def pipe_path(self, cipher):
+        """The raw pipe both ways, self.reps times, with `cipher` (None: the bench's default)."""
         res = {"metrics": {}, "samples": {"tcp_up_mb_s": [], "tcp_down_mb_s": []}, "errors": [], "resources": {}}
         cpu = {"laptop": 0.0, "cs": 0.0}
         rss = {"laptop": 0.0, "cs": 0.0}
         moved = 0
         for rep in range(self.reps):
             for direction, key in (("up", "tcp_up_mb_s"), ("down", "tcp_down_mb_s")):
-                r = self.pipe_once(direction)
+                r = self.pipe_once(direction, cipher)
                 if "error" in r:
                     res["errors"].append("rep %d %s" % (rep, r["error"]))
                     log(r["error"])
@@ -861,7 +887,7 @@ Host *
 
     def ratios(self):
         out = {}
-        for peer in PEERS + ["ssh-pipe", "direct"]:
+        for peer in PEERS + ["ssh-pipe", "pipe-same", "direct"]:
             if peer not in self.results or "gh-net" not in self.results:
                 continue
             rat = {}
@@ -877,7 +903,7 @@ Host *
         return out
 
     def table(self):
-        paths = [p for p in self.args.paths if p in self.results]
+        paths = [p for p in self.args.paths if p in self.results] + (["pipe-same"] if "pipe-same" in self.results else [])
         w0, w = 30, 11
 
         def fmt(v):
@@ -889,8 +915,10 @@ Host *
                 return "%.1f" % v
             return "%.2f" % v
         lines = []
-        lines.append("gh-net bench: %d rep(s), median shown; iperf3 -t %s; ssh cipher %s" % (
-            self.reps, self.t, self.meta.get("ssh_cipher")))
+        lines.append("gh-net bench: %d rep(s), median shown; iperf3 -t %s; ssh cipher %s, gh-net's %s" % (
+            self.reps, self.t, self.meta.get("ssh_cipher"), self.results.get("gh-net", {}).get("ssh_cipher", "-")))
+        if "pipe-same" in self.results:
+            lines.append("pipe-same: the raw SSH pipe with gh-net's cipher")
         lines.append("".ljust(w0) + "".join(p.rjust(w) for p in paths))
         for key, label, _ in self.METRICS:
             lines.append(label.ljust(w0) + "".join(fmt(self.value(p, key)).rjust(w) for p in paths))

@@ -59,6 +59,31 @@ check "Ctrl-C to the process group stops with exit code 0 (got $EXIT_CODE)" test
 for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
 check "no agent left after Ctrl-C to the group" test -z "$(agents_in_cs)"
 
+echo "- ssh cipher order: AES-GCM first on a CPU with AES instructions, unless the user chose"
+# ssh -v prints the negotiated cipher on its stderr, which gh-net logs as remote: lines.
+cipher_of() { sed -nE 's/.*kex: client->server cipher: ([^ ]+).*/\1/p' "$1" | head -1; }
+if grep -qw aes <(grep -m1 '^flags' /proc/cpuinfo); then want=aes128-gcm@openssh.com; else want=chacha20-poly1305@openssh.com; fi
+for choice in default chosen; do
+  log5=$WORK/cipher-$choice.log
+  extra=-v
+  [ "$choice" = chosen ] && extra="-v -c chacha20-poly1305@openssh.com"
+  ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="ssh -F $GHNET_SSH_CONFIG $extra" "$GHNET_BIN" start --gui false \
+    --ssh root@cs >"$log5" 2>&1 &
+  BRIDGE_PID=$!
+  STARTED_PIDS+=("$BRIDGE_PID")
+  wait_for_line "$log5" "local: connected to root@cs" 60 || fail "handshake with the $choice cipher order"
+  check "$choice: the request is answered through the bridge" in_ns cs curl -sf -o /dev/null --max-time 10 "http://$GHNET_CORP_IP4/"
+  kill -INT "$BRIDGE_PID"
+  wait_exit "$BRIDGE_PID" 20 || true
+  got=$(cipher_of "$log5")
+  if [ "$choice" = default ]; then
+    check "with no cipher chosen, ssh negotiated $want (got $got)" test "$got" = "$want"
+  else
+    check "with -c chacha20-poly1305 in GHNET_SSH_COMMAND, ssh kept it (got $got)" test "$got" = chacha20-poly1305@openssh.com
+    check "and gh-net added no Ciphers option" bash -c "! grep -q 'Ciphers=' '$log5'"
+  fi
+done
+
 echo "- sshd dies mid-session (without --reconnect false gh-net would retry: reconnect_test.sh)"
 log2=$WORK/fourth.log
 bridge_start "$log2" --ssh root@cs --reconnect false
