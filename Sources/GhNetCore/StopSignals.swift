@@ -69,11 +69,15 @@ public final class StopSignals: @unchecked Sendable {
     /// too; see `AgentInstanceLock`).
     public static let takeover: Int32 = SIGUSR1
 
-    /// What ``requested`` says after ``requestStop()``: the user asked from the view (`q`, Ctrl-C in raw mode).
+    /// What ``requested`` says after ``requestStop(_:)``: the user asked from the view (`q`, Ctrl-C in raw mode).
     public static let userRequest: Int32 = 0
 
-    /// Asks for a stop as a signal would (the full-screen view's quit key).
-    public func requestStop() { fire(Self.userRequest) }
+    /// What ``requested`` says after ``requestStop(_:)`` with it: a time limit ran out.
+    public static let timeUp: Int32 = -1
+
+    /// Asks for a stop as a signal would: the full-screen view's quit key (``userRequest``), or
+    /// ``timeUp``.
+    public func requestStop(_ reason: Int32 = userRequest) { fire(reason) }
 
     private func fire(_ number: Int32) {
         lock.lock()
@@ -93,6 +97,7 @@ public final class StopSignals: @unchecked Sendable {
         case SIGHUP: return "SIGHUP"
         case takeover: return "SIGUSR1 (a newer gh-net session took over)"
         case userRequest: return "quit key"
+        case timeUp: return "time limit"
         default: return "signal \(number)"
         }
     }

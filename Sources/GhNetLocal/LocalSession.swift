@@ -105,7 +105,7 @@ public final class LocalSession: Sendable {
             }
             do {
                 try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, run: run, served: &served)
-                return parting(run)
+                return await farewell(identity: identity, run: run, stop: stop)
             } catch let error as LocalSessionError {
                 let decision = schedule.attemptFailed(with: error, served: served)
                 guard stop.requested == nil, case .retry(let attempt, let delay) = decision else { throw error }
@@ -113,10 +113,44 @@ public final class LocalSession: Sendable {
                 monitor.linkChanged(to: .reconnecting(attempt: attempt))
                 if let signal = await stop.wait(atMost: delay) {
                     logger.info("stopped (\(StopSignals.name(signal))) while reconnecting to \(options.target.displayName)")
-                    return parting(run)
+                    return await farewell(identity: identity, run: run, stop: stop)
                 }
             }
         }
+    }
+
+    /// How long a stop while reconnecting may spend telling the agent to end the session.
+    static let farewellLimit: Duration = .seconds(5)
+
+    /// After a stop while the agent holds the session (its transport was gone): one more
+    /// transport, for at most ``farewellLimit`` until the session is served, only to say
+    /// goodbye, so that the codespace removes its routes and DNS hook now rather than at the end
+    /// of its grace. Gives what the user should know if that did not work.
+    private func farewell(identity: ExecutableIdentity, run: Run, stop: StopSignals) async -> String? {
+        guard run.held != nil else { return nil }
+        logger.info("telling \(options.target.displayName) to end the session (at most \(Self.farewellLimit.components.seconds) s)")
+        // The user's stop has fired already: this attempt gets its own, fired with the same
+        // signal once the session is served (serving then starts with the goodbye), or when the
+        // time is up.
+        let signal = stop.requested ?? StopSignals.userRequest
+        let farewellStop = StopSignals([])
+        let monitor = self.monitor
+        let trigger = Task {
+            let deadline = ContinuousClock.now + Self.farewellLimit
+            while ContinuousClock.now < deadline, !Task.isCancelled {
+                if case .connected = monitor.link { farewellStop.requestStop(signal); return }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            farewellStop.requestStop(StopSignals.timeUp)
+        }
+        defer { trigger.cancel() }
+        var served = false
+        do {
+            try await runOnce(identity: identity, stop: farewellStop, unattended: true, run: run, served: &served)
+        } catch {
+            logger.info("could not tell it: \(error)")
+        }
+        return parting(run)
     }
 
     /// After a stop that left the agent holding the session (its transport was gone): what the

@@ -128,6 +128,25 @@ kill -TERM "$holder"
 for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
 check "a stop signal ends it, and the processes whose transports it held" test -z "$(agents_in_cs)"
 
+echo "- a stop while waiting to reconnect, the codespace reachable: gh-net tells it to clean up"
+log5=$WORK/farewell.log
+bridge_start "$log5" --ssh root@cs
+wait_for_line "$log5" "remote: agent: routes: installed" 60 || fail "farewell handshake"
+drop_ssh_sessions
+wait_for_line "$log5" "reconnecting in 1 s" 30 || fail "gh-net noticed the drop"
+t0=$(date +%s%N)
+kill -TERM "$BRIDGE_PID"
+wait_exit "$BRIDGE_PID" 15 || true
+echo "    gh-net exited $(( ($(date +%s%N) - t0) / 1000000 )) ms after SIGTERM"
+check "SIGTERM while reconnecting ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "it connected once more to say goodbye" grep -q "local: telling root@cs to end the session" "$log5"
+check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$log5"
+for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+check "no agent is left in the codespace" test -z "$(agents_in_cs)"
+check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
+check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
+check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log5'"
+
 echo "- the codespace cannot be reached for longer than --resume-grace"
 log4=$WORK/grace.log
 bridge_start "$log4" --ssh root@cs --resume-grace 2
