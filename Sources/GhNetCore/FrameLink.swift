@@ -38,7 +38,7 @@ extension Frame {
 }
 
 extension Frame {
-    /// The frame, with a payload that uses under a quarter of the read buffer it is a slice of
+    /// The frame, with a payload that uses under a fifth of the read buffer it is a slice of
     /// copied into storage of its own (``ByteBuffer/compactedIfSparse()``): a frame waiting in a
     /// queue must not keep a whole read buffer (up to ``StreamReadSize``'s maximum) alive for a
     /// few bytes.

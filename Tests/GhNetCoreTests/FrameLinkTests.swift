@@ -311,4 +311,15 @@ import Testing
         let kept = full.compactedIfSparse()
         #expect(kept.withUnsafeReadableBytes { $0.baseAddress } == full.withUnsafeReadableBytes { $0.baseAddress })
     }
+
+    @Test func aFullDataFrameSlicedFromABigReadIsKept() {
+        var read = ByteBufferAllocator().buffer(capacity: 256 * 1024)
+        read.writeBytes([UInt8](repeating: 1, count: 256 * 1024))
+        let frame = read.getSlice(at: 100, length: 65_483)!
+        #expect(frame.compactedIfSparse().withUnsafeReadableBytes { $0.baseAddress } == frame.withUnsafeReadableBytes { $0.baseAddress },
+                "the agent's largest data frames are the bulk case: not copied")
+        let piece = read.getSlice(at: 100, length: 40_000)!
+        let copied = piece.compactedIfSparse()
+        #expect(copied == piece && copied.storageCapacity < 128 * 1024, "a piece under a fifth of its read is copied")
+    }
 }
