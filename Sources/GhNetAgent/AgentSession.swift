@@ -19,12 +19,19 @@ public final class AgentSession: Sendable {
     /// back (``AgentHandoverListener``), before it is cleaned up as at any other end.
     private let resumeGrace: Duration
 
+    /// Only hand the transport over to the agent that holds its session (`--resume-only`, the
+    /// local side's last attempt to end a session): when none does, refuse rather than start a
+    /// fresh session, which would take the codespace over from whoever runs it now.
+    private let resumeOnly: Bool
+
     /// `transportPeer` is the address the SSH connection comes from: never routed into the tunnel.
-    public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?, resumeGrace: Duration = .seconds(180)) {
+    public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?, resumeGrace: Duration = .seconds(180),
+                resumeOnly: Bool = false) {
         self.logger = logger
         self.traceLevel = traceLevel
         self.transportPeer = transportPeer
         self.resumeGrace = resumeGrace
+        self.resumeOnly = resumeOnly
     }
 
     /// Runs until the session ends; throws ``AgentSessionError`` on a failure.
@@ -46,6 +53,11 @@ public final class AgentSession: Sendable {
         }
         if let hello = StdinFrame.hello(in: localHello), hello.capabilities.contains(.resume), hello.session != .none,
            await handOver(session: hello.session, build: buildHash, alreadyRead: localHello, stop: stop) {
+            return
+        }
+        if resumeOnly {
+            logger.info("no agent here holds that session: nothing to end")
+            Self.refuseOnStdout("no agent holds the session any more")
             return
         }
         // One agent at a time: an older one (a lost session's, or another laptop's) stops and
@@ -107,6 +119,22 @@ public final class AgentSession: Sendable {
     private func hello(build: String, holding session: SessionID) -> Hello {
         Hello(role: .agent, build: BuildIdentity(contentHash: build, version: ExecutableIdentity.version),
               capabilities: .implemented, logLevel: traceLevel.wireLevel, session: session)
+    }
+
+    /// Writes a `refuse` frame on stdout, where the local side waits for our hello (nothing else
+    /// has used stdout yet). A failed write needs no handling: the local side then sees the
+    /// transport end, which it treats the same.
+    private static func refuseOnStdout(_ reason: String) {
+        var frame = ByteBuffer()
+        Frame.refuse(reason: reason).encode(into: &frame)
+        let bytes = Array(frame.readableBytesView)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            sent += n
+        }
     }
 
     /// Points stdin and stdout at /dev/null: the transport's pipes belong to a link (ours or

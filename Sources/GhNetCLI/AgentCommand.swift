@@ -22,6 +22,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("resume-grace"), help: "Seconds a session whose transport dropped is kept for the local side to come back.")
     var resumeGrace: Int = 180
 
+    @Flag(name: .customLong("resume-only"), help: "Only take this transport to the agent that holds its session; never start a fresh one.")
+    var resumeOnly = false
+
     func validate() throws {
         guard (0...86_400).contains(resumeGrace) else { throw ValidationError("--resume-grace must be 0-86400 seconds") }
     }
@@ -31,7 +34,7 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "agent")
         do {
             try await AgentSession(logger: logger, traceLevel: trace, transportPeer: transportPeer,
-                                   resumeGrace: .seconds(resumeGrace)).run()
+                                   resumeGrace: .seconds(resumeGrace), resumeOnly: resumeOnly).run()
         } catch let error as AgentSessionError {
             logger.error("\(error)")
             throw ExitCode(error.exitCode)

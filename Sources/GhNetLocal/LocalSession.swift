@@ -119,34 +119,48 @@ public final class LocalSession: Sendable {
         }
     }
 
-    /// How long a stop while reconnecting may spend telling the agent to end the session.
-    static let farewellLimit: Duration = .seconds(5)
+    /// How long a stop while reconnecting may spend reaching the agent to end the session:
+    /// `gh codespace ssh` first asks GitHub for the codespace and opens its tunnel.
+    static func farewellLimit(for target: TransportTarget) -> Duration {
+        if case .codespace = target { return .seconds(15) }
+        return .seconds(5)
+    }
 
     /// After a stop while the agent holds the session (its transport was gone): one more
-    /// transport, for at most ``farewellLimit`` until the session is served, only to say
+    /// transport, for at most ``farewellLimit(for:)`` until the session is served, only to say
     /// goodbye, so that the codespace removes its routes and DNS hook now rather than at the end
-    /// of its grace. Gives what the user should know if that did not work.
+    /// of its grace. Its agent runs with `--resume-only`: if no agent holds the session any more,
+    /// it refuses instead of taking the codespace over (from another laptop, say). Gives what
+    /// the user should know if the goodbye did not get through.
     private func farewell(identity: ExecutableIdentity, run: Run, stop: StopSignals) async -> String? {
-        guard run.held != nil else { return nil }
-        logger.info("telling \(options.target.displayName) to end the session (at most \(Self.farewellLimit.components.seconds) s)")
+        guard let held = run.held else { return nil }
+        guard ContinuousClock.now - run.heldSince < options.resumeGrace else {
+            // The agent has given the session up by now, and cleaned up by itself.
+            held.close()
+            run.held = nil
+            return nil
+        }
+        let limit = Self.farewellLimit(for: options.target)
+        logger.info("telling \(options.target.displayName) to end the session (at most \(limit.components.seconds) s to reach it)")
         // The user's stop has fired already: this attempt gets its own, fired with the same
-        // signal once the session is served (serving then starts with the goodbye), or when the
-        // time is up.
+        // signal once this transport's session is served (serving then starts with the
+        // goodbye), or when the time is up.
         let signal = stop.requested ?? StopSignals.userRequest
         let farewellStop = StopSignals([])
-        let monitor = self.monitor
-        let trigger = Task {
-            let deadline = ContinuousClock.now + Self.farewellLimit
-            while ContinuousClock.now < deadline, !Task.isCancelled {
-                if case .connected = monitor.link { farewellStop.requestStop(signal); return }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
             farewellStop.requestStop(StopSignals.timeUp)
         }
-        defer { trigger.cancel() }
+        defer { timer.cancel() }
         var served = false
         do {
-            try await runOnce(identity: identity, stop: farewellStop, unattended: true, run: run, served: &served)
+            try await runOnce(identity: identity, stop: farewellStop, unattended: true, run: run, served: &served,
+                              farewell: { farewellStop.requestStop(signal) })
+        } catch LocalSessionError.refused(let reason) {
+            logger.info("\(options.target.displayName) no longer held the session, so nothing was left to end (\(reason))")
+            held.close()
+            run.held = nil
         } catch {
             logger.info("could not tell it: \(error)")
         }
@@ -197,7 +211,10 @@ public final class LocalSession: Sendable {
 
     /// One transport: starts it, delivers the agent, serves until the end. `served` becomes
     /// true once the handshake completed. `unattended` (a reconnect): ssh may not prompt.
-    private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, run: Run, served: inout Bool) async throws {
+    /// `farewell`, for the attempt that only ends a held session (``farewell(identity:run:stop:)``):
+    /// called once that session is served.
+    private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, run: Run, served: inout Bool,
+                         farewell: (@Sendable () -> Void)? = nil) async throws {
         let target = options.target
         let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended,
                                sshOptions: options.sshOptions)
@@ -210,7 +227,8 @@ public final class LocalSession: Sendable {
         }
         let outcome: Result<FrameSession.End, any Error>
         do {
-            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, run: run, served: &served))
+            outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, run: run, served: &served,
+                                                   farewell: farewell))
         } catch {
             outcome = .failure(error)
         }
@@ -249,7 +267,8 @@ public final class LocalSession: Sendable {
     }
 
     /// Delivery, handshake and serving, over the transport's stdio.
-    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals, run: Run, served: inout Bool) async throws -> FrameSession.End {
+    private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals, run: Run, served: inout Bool,
+                        farewell: (@Sendable () -> Void)?) async throws -> FrameSession.End {
         // Until serving starts, a stop signal closes the link: delivery or handshake then fail,
         // and `run` reports the stop (a transport that hangs must not make gh-net unstoppable).
         // Once serving has started, the session's own goodbye handles a stop instead.
@@ -259,9 +278,11 @@ public final class LocalSession: Sendable {
             if phase.move(from: .settingUp, to: .closing) { await link.close() }
         }
         defer { stopWatcher.cancel() }
+        // A farewell's agent only ever resumes: it must not start a fresh session, which would
+        // take the codespace over.
         let delivery = AgentDelivery(identity: identity, agentArguments: [
             "--trace", options.traceLevel.rawValue, "--resume-grace", "\(options.resumeGrace.components.seconds)",
-        ], logger: logger)
+        ] + (farewell == nil ? [] : ["--resume-only"]), logger: logger)
         let report = try await delivery.run(link: link)
         let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.info("agent started in \(milliseconds) ms (\(report.cached ? "cached build reused" : "build sent and stored"), running as \(report.how))")
@@ -288,9 +309,11 @@ public final class LocalSession: Sendable {
         _ = phase.move(from: .settingUp, to: .serving)
         stopWatcher.cancel()
         served = true
+        farewell?()
         let flows: Flows
         if let held, established.isResumed {
-            logger.info("connected to \(options.target.displayName) again: the session resumed, its connections go on")
+            logger.info(farewell == nil ? "connected to \(options.target.displayName) again: the session resumed, its connections go on"
+                                        : "reached \(options.target.displayName) again: ending the session")
             flows = held.flows
         } else {
             if let held {
@@ -301,7 +324,7 @@ public final class LocalSession: Sendable {
             flows = startFlows(session: session)
         }
         run.held = nil
-        monitor.linkChanged(to: .connected(since: .now))
+        if farewell == nil { monitor.linkChanged(to: .connected(since: .now)) }
         let end: FrameSession.End
         do {
             end = try await session.serve(stop: stop) { frame in flows.handle(frame) }

@@ -53,13 +53,15 @@ public enum SSHCipherPreference {
         return nil
     }
 
-    /// Whether an x86 `/proc/cpuinfo` shows AES instructions (AES-NI: the `aes` word in the
-    /// first `flags` line).
+    /// Whether an x86 `/proc/cpuinfo` shows the instructions that make AES-GCM fast: AES-NI and
+    /// the carry-less multiply GCM's authentication uses (`aes` and `pclmulqdq` in the first
+    /// `flags` line).
     public static func hasAESInstructions(cpuinfo: String) -> Bool {
         for line in cpuinfo.split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == "flags" else { continue }
-            return parts[1].split(separator: " ").contains("aes")
+            let flags = Set(parts[1].split(separator: " "))
+            return flags.contains("aes") && flags.contains("pclmulqdq")
         }
         return false
     }

@@ -55,7 +55,8 @@ import Testing
     @Test func findsAESInTheX86Flags() {
         let withAES = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme sse2 pclmulqdq aes avx2\n\nprocessor\t: 1\n"
         #expect(SSHCipherPreference.hasAESInstructions(cpuinfo: withAES))
-        #expect(!SSHCipherPreference.hasAESInstructions(cpuinfo: "flags\t\t: fpu vme sse2 aesni_like avx2\n"))
+        #expect(!SSHCipherPreference.hasAESInstructions(cpuinfo: "flags\t\t: fpu vme sse2 aesni_like pclmulqdq avx2\n"))
+        #expect(!SSHCipherPreference.hasAESInstructions(cpuinfo: "flags\t\t: fpu vme sse2 aes avx2\n"), "GCM needs pclmulqdq too")
         #expect(!SSHCipherPreference.hasAESInstructions(cpuinfo: "Features\t: fp asimd aes pmull sha1\n"),
                 "arm64's Features line is not read: the probe leaves arm64 alone")
         #expect(!SSHCipherPreference.hasAESInstructions(cpuinfo: ""))

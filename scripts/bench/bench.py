@@ -182,6 +182,15 @@ def comm(pid, limit=100):
     return text if limit is None or len(text) <= limit else text[:limit] + "..."
 
 
+def cmdline(pid):
+    """A process's argv as a list ([] when it is gone)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return [w.decode(errors="replace") for w in f.read().split(b"\0")[:-1]]
+    except OSError:
+        return []
+
+
 def process_table():
     table = {}
     for name in os.listdir("/proc"):
@@ -619,7 +628,7 @@ Host *
                 "ping": True, "udp": True, "dns": resolver,
                 "sides": {"laptop": lambda: tree([bridge.pid]), "cs": self.cs_sshd_children}})
             res["idle"] = idle
-            res["ssh_cipher"] = self.ghnet_cipher(logf)
+            res["ssh_cipher"] = self.ghnet_cipher(bridge.pid)
             res["agent_peak_rss_mb"] = sum(hwm_kb(p) for p in self.agents()) / 1024
             res["dns_server"] = resolver
             return res
@@ -628,15 +637,18 @@ Host *
             wait_until("the agent to exit", lambda: not self.agents(), 15)
             log("gh-net stopped (exit %s)" % rc)
 
-    def ghnet_cipher(self, logf):
-        """The cipher gh-net's ssh negotiated: the one gh-net says it put first (sshd accepts
-        every cipher OpenSSH enables by default), else the one plain ssh negotiates."""
-        try:
-            with open(logf) as f:
-                m = re.search(r"local: ssh: offering (\S+) first", f.read())
-        except OSError:
-            m = None
-        return m.group(1) if m else self.meta.get("ssh_cipher")
+    def ghnet_cipher(self, bridge_pid):
+        """The cipher gh-net's ssh negotiated: the first of the Ciphers option gh-net gave its ssh
+        (sshd accepts every cipher OpenSSH enables by default), else the one plain ssh
+        negotiates (the bench's -c, or OpenSSH's choice)."""
+        for pid in tree([bridge_pid], include_roots=False):
+            words = cmdline(pid)
+            if not words or os.path.basename(words[0]) != "ssh":
+                continue
+            for i, word in enumerate(words[:-1]):
+                if word == "-o" and words[i + 1].startswith("Ciphers="):
+                    return words[i + 1][len("Ciphers="):].split(",")[0]
+        return self.meta.get("ssh_cipher")
 
     def path_ssh_socks(self):
         ssh = self.procs.start(

@@ -117,10 +117,14 @@ kill -STOP "$GHNET_CS_SSHD_PID"  # new SSH connections hang in the banner exchan
 drop_ssh_sessions
 wait_for_line "$log2" "reconnecting in 1 s" 30 || fail "the second gh-net noticed the drop"
 sleep 0.5
+t0=$(date +%s%N)
 kill -TERM "$second"
 wait_exit "$second" 15 || true
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
 kill -CONT "$GHNET_CS_SSHD_PID"
+echo "    gh-net exited $took ms after SIGTERM"
 check "SIGTERM while reconnecting ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "it tried to tell the codespace, for at most 5 s" bash -c "grep -q 'local: telling root@cs to end the session (at most 5 s' '$log2' && [ $took -lt 9000 ]"
 check "and says how long the codespace keeps the session" grep -q "root@cs keeps its routes and DNS hook for up to 180 s, for this session to come back" "$log2"
 holder=$(lock_holder)
 check "the agent keeps the session for the local side to come back (--resume-grace)" kill -0 "$holder"
@@ -146,6 +150,32 @@ check "no agent is left in the codespace" test -z "$(agents_in_cs)"
 check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
 check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
 check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log5'"
+
+echo "- a stop while reconnecting after another laptop took the codespace over: that one is left alone"
+log6=$WORK/first-laptop.log
+log7=$WORK/other-laptop.log
+bridge_start "$log6" --ssh root@cs
+laptop_a=$BRIDGE_PID
+wait_for_line "$log6" "remote: agent: routes: installed" 60 || fail "first laptop's handshake"
+kill -STOP "$laptop_a"  # it cannot notice the drop, nor reconnect, while the other takes over
+drop_ssh_sessions
+bridge_start "$log7" --ssh root@cs
+laptop_b=$BRIDGE_PID
+check "the other laptop connects and takes over" wait_for_line "$log7" "remote: agent: routes: installed" 60
+kill -CONT "$laptop_a"
+# Stopped only once it saw the drop: a stop it sees first goes out as a goodbye on the dead link.
+wait_for_line "$log6" "reconnecting in 1 s" 30 || fail "the first laptop noticed the drop"
+kill -TERM "$laptop_a"
+wait_exit "$laptop_a" 20 || true
+check "the first laptop's stop ends it with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "its last attempt found nothing to end" grep -q "local: root@cs no longer held the session, so nothing was left to end" "$log6"
+check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log6'"
+check "the other laptop still runs" kill -0 "$laptop_b"
+check "and was not taken over" bash -c "! grep -q 'the agent ended the session' '$log7'"
+check "curl to corp works through it" curl_corp
+kill -INT "$laptop_b"
+wait_exit "$laptop_b" 20 || true
+for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
 
 echo "- the codespace cannot be reached for longer than --resume-grace"
 log4=$WORK/grace.log
