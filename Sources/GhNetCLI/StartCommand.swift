@@ -115,17 +115,7 @@ struct StartCommand: AsyncParsableCommand {
             }
             sshCommand = words
         }
-        let cipherDecision = await SSHCipherProbe.decide(target: target, sshCommand: sshCommand)
-        switch cipherDecision {
-        case .prefer(let ciphers)?:
-            logger.info("ssh: offering \(ciphers[0]) first (this CPU has AES instructions and no ssh config chooses the ciphers)")
-        case .leave(let reason)?:
-            logger.debug("ssh: cipher order left to ssh: \(reason)")
-        case nil:
-            break
-        }
-        let options = LocalSession.Options(target: target, sshCommand: sshCommand, sshOptions: cipherDecision?.sshOptions ?? [],
-                                          traceLevel: trace, routes: route, excluded: exclude,
+        let options = LocalSession.Options(target: target, sshCommand: sshCommand, traceLevel: trace, routes: route, excluded: exclude,
                                           udpIdleTimeout: .seconds(udpTimeout), udpFlowLimit: udpFlows,
                                           dns: dns?.isOn ?? true, dnsDomains: dnsDomain.map(\.description),
                                           reconnect: reconnect?.isOn ?? true, resumeGrace: .seconds(resumeGrace))

@@ -38,17 +38,13 @@ public final class LocalSession: Sendable {
         /// How long the agent keeps a session whose transport dropped, for the next one to
         /// resume (`--resume-grace`); zero (or no ``reconnect``) turns resuming off.
         public var resumeGrace: Duration
-        /// More ssh options for the `--ssh` and codespace transports (the cipher order,
-        /// ``SSHCipherPreference``).
-        public var sshOptions: [String]
 
-        public init(target: TransportTarget, sshCommand: [String], sshOptions: [String] = [], traceLevel: TraceLevel,
+        public init(target: TransportTarget, sshCommand: [String], traceLevel: TraceLevel,
                     routes: [IPPrefix] = [], excluded: [IPPrefix] = [],
                     udpIdleTimeout: Duration = .seconds(60), udpFlowLimit: Int = 4096,
                     dns: Bool = true, dnsDomains: [String] = [], reconnect: Bool = true, resumeGrace: Duration = .seconds(180)) {
             self.target = target
             self.sshCommand = sshCommand
-            self.sshOptions = sshOptions
             self.traceLevel = traceLevel
             self.routes = routes
             self.excluded = excluded
@@ -117,6 +113,22 @@ public final class LocalSession: Sendable {
                 }
             }
         }
+    }
+
+    /// The cipher order for the next transport (``SSHCipherProbe``), asked anew for each since
+    /// the ssh config may change while gh-net runs; logged when it changes.
+    private func cipherOptions(run: Run) async -> [String] {
+        guard let decision = await SSHCipherProbe.decide(target: options.target, sshCommand: options.sshCommand) else { return [] }
+        let sshOptions = decision.sshOptions
+        guard sshOptions != run.sshOptions else { return sshOptions }
+        run.sshOptions = sshOptions
+        switch decision {
+        case .prefer(let ciphers):
+            logger.info("ssh: offering \(ciphers[0]) first (this CPU has AES instructions and no ssh config chooses the ciphers)")
+        case .leave(let reason):
+            logger.debug("ssh: cipher order left to ssh: \(reason)")
+        }
+        return sshOptions
     }
 
     /// How long a stop while reconnecting may spend reaching the agent to end the session:
@@ -193,6 +205,8 @@ public final class LocalSession: Sendable {
         var held: HeldSession?
         /// When ``held`` lost its transport.
         var heldSince = ContinuousClock.now
+        /// The cipher options the last transport was given (nil before the first).
+        var sshOptions: [String]?
 
         init(loop: any EventLoop) {
             self.loop = loop
@@ -216,8 +230,8 @@ public final class LocalSession: Sendable {
     private func runOnce(identity: ExecutableIdentity, stop: StopSignals, unattended: Bool, run: Run, served: inout Bool,
                          farewell: (@Sendable () -> Void)? = nil) async throws {
         let target = options.target
-        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended,
-                               sshOptions: options.sshOptions)
+        let sshOptions = await cipherOptions(run: run)
+        let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended, sshOptions: sshOptions)
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
         let transport: TransportProcess
         do {

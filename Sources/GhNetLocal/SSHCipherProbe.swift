@@ -4,7 +4,7 @@ import SystemPackage
 
 /// Gathers what ``SSHCipherPreference`` decides from: the cipher list `ssh -G` resolves for the
 /// transport's destination, the one it resolves with no config (`-F /dev/null`), and the CPU's
-/// AES instructions. Runs once per `gh-net start`, before the first transport.
+/// AES instructions. Runs before every transport (about 10 ms: `ssh -G` only reads config files).
 public enum SSHCipherProbe {
     /// How long each `ssh -G` may take (it reads config files; a `Match exec` could run longer).
     static let timeout: Duration = .seconds(5)
