@@ -53,16 +53,7 @@ public final class StopSignals: @unchecked Sendable {
 
     /// Waits for the first signal, at most `limit`; `nil` when none came in that time.
     public func wait(atMost limit: Duration) async -> Int32? {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await self.wait() }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        await withTimeLimit(limit) { await self.wait() }
     }
 
     /// The signal a newer gh-net agent sends an older one to take over (the agent watches it

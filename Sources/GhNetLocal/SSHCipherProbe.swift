@@ -1,6 +1,7 @@
 import Foundation
 import Subprocess
 import SystemPackage
+import GhNetCore
 
 /// Gathers what ``SSHCipherPreference`` decides from: the cipher list `ssh -G` resolves for the
 /// transport's destination, the one it resolves with no config (`-F /dev/null`), and the CPU's
@@ -47,24 +48,15 @@ public enum SSHCipherProbe {
 
     /// What `program arguments` prints, or nil when it fails, is missing or takes too long.
     private static func configDump(program: String, arguments: [String]) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                guard let result = try? await Subprocess.run(
-                    program.contains("/") ? .path(FilePath(program)) : .name(program),
-                    arguments: Arguments(arguments),
-                    input: .none,
-                    output: .string(limit: 256 << 10),
-                    error: .discarded
-                ), result.terminationStatus.isSuccess else { return nil }
-                return result.standardOutput
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        await withTimeLimit(timeout) {
+            guard let result = try? await Subprocess.run(
+                program.contains("/") ? .path(FilePath(program)) : .name(program),
+                arguments: Arguments(arguments),
+                input: .none,
+                output: .string(limit: 256 << 10),
+                error: .discarded
+            ), result.terminationStatus.isSuccess else { return nil }
+            return result.standardOutput
         }
     }
 }

@@ -126,7 +126,7 @@ for how in TERM HUP link; do
   else
     kill -"$how" "$agent"
   fi
-  for _ in $(seq 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+  wait_no_agent 10 || true
   wait_exit "$BRIDGE_PID" 20 || true
   check "after $([ "$how" = link ] && echo "the link is lost" || echo "SIG$how to the agent"): no agent left" test -z "$(agents_in_cs)"
   check "and resolv.conf is the original byte for byte" cmp "$RESOLV" "$WORK/resolv.original"

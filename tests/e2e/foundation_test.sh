@@ -56,7 +56,7 @@ wait_for_line "$log3" "local: connected to root@cs" 60 || fail "third handshake"
 kill -INT -- "-$group"
 wait_exit "$group" 20 || true
 check "Ctrl-C to the process group stops with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
-for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 5 || true
 check "no agent left after Ctrl-C to the group" test -z "$(agents_in_cs)"
 
 echo "- ssh cipher order: AES-GCM first on a CPU with AES instructions, unless the ssh config chose"
@@ -101,7 +101,7 @@ check "the local side exits non-zero (got $EXIT_CODE)" test "$EXIT_CODE" != 0 -a
 last=$(tail -n 1 "$log2")
 echo "    last line: $last"
 check "with one clear line naming the lost connection" grep -q "^gh-net: the connection to root@cs was lost: " <<<"$last"
-for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 5 || true
 check "no agent left in the codespace" test -z "$(agents_in_cs)"
 check "no ssh client left in the laptop" bash -c "! ip netns pids '$GHNET_NS_LAPTOP' | xargs -r ps -o args= -p | grep -q '^ssh '"
 

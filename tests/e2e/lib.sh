@@ -82,6 +82,16 @@ agents_in_cs() {
   return 0
 }
 
+# wait_no_agent SECONDS — waits (bounded) until no agent runs in cs; fails if one still does.
+wait_no_agent() {
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do
+    [ -z "$(agents_in_cs)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # wait_screen PATTERN SECONDS — until the terminal shows an extended regex (bounded); the test
 # defines `screen`, which prints what its tmux pane shows.
 wait_screen() {

@@ -129,7 +129,7 @@ check "and says how long the codespace keeps the session" grep -q "root@cs keeps
 holder=$(lock_holder)
 check "the agent keeps the session for the local side to come back (--resume-grace)" kill -0 "$holder"
 kill -TERM "$holder"
-for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 10 || true
 check "a stop signal ends it, and the processes whose transports it held" test -z "$(agents_in_cs)"
 
 echo "- a stop while waiting to reconnect, the codespace reachable: gh-net tells it to clean up"
@@ -145,7 +145,7 @@ echo "    gh-net exited $(( ($(date +%s%N) - t0) / 1000000 )) ms after SIGTERM"
 check "SIGTERM while reconnecting ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "it connected once more to say goodbye" grep -q "local: telling root@cs to end the session" "$log5"
 check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$log5"
-for i in $(seq 1 50); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 5 || true
 check "no agent is left in the codespace" test -z "$(agents_in_cs)"
 check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
 check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
@@ -175,7 +175,7 @@ check "and was not taken over" bash -c "! grep -q 'the agent ended the session' 
 check "curl to corp works through it" curl_corp
 kill -INT "$laptop_b"
 wait_exit "$laptop_b" 20 || true
-for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 10 || true
 
 echo "- the codespace cannot be reached for longer than --resume-grace"
 log4=$WORK/grace.log
@@ -198,7 +198,7 @@ check "the connection open across the drop was reset, not left hanging" grep -q 
 check "curl to corp works again" curl_corp
 kill -INT "$BRIDGE_PID"
 wait_exit "$BRIDGE_PID" 20 || true
-for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 10 || true
 
 echo "- --reconnect false"
 log3=$WORK/third.log
@@ -208,7 +208,7 @@ drop_ssh_sessions
 wait_exit "$BRIDGE_PID" 30 || true
 check "a lost link ends gh-net with exit code 1 (got $EXIT_CODE)" test "$EXIT_CODE" = 1
 check "with the reason as its last line" bash -c "tail -n 1 '$log3' | grep -q '^gh-net: the connection to root@cs was lost: '"
-for i in $(seq 1 100); do [ -z "$(agents_in_cs)" ] && break; sleep 0.1; done
+wait_no_agent 10 || true
 check "without reconnecting nothing resumes: the agent cleaned up at once" test -z "$(agents_in_cs)"
 
 finish
