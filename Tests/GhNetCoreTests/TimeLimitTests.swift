@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import GhNetCore
 
@@ -7,12 +8,14 @@ import Testing
     }
 
     @Test func aSlowOneGivesNilAndIsCancelled() async {
-        let start = ContinuousClock.now
+        // No wall-clock assertion: a saturated test pool can delay any task by seconds.
+        let sawCancellation = Mutex(false)
         let result: Int? = await withTimeLimit(.milliseconds(50)) {
             try? await Task.sleep(for: .seconds(30))
-            return Task.isCancelled ? nil : 1
+            sawCancellation.withLock { $0 = Task.isCancelled }
+            return 1
         }
         #expect(result == nil)
-        #expect(ContinuousClock.now - start < .seconds(10), "the slow operation was cancelled, not waited for")
+        #expect(sawCancellation.withLock { $0 }, "the operation was cancelled once the time was up")
     }
 }
