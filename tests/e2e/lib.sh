@@ -49,14 +49,20 @@ bridge_start() {
   STARTED_PIDS+=("$BRIDGE_PID")
 }
 
-# wait_for_line FILE PATTERN SECONDS — waits (bounded) until an extended regex shows in FILE.
-wait_for_line() {
-  local file=$1 pattern=$2 limit=$3 i
+# wait_until SECONDS CMD… — runs CMD every 0.1 s until it succeeds (true) or SECONDS pass (false).
+wait_until() {
+  local limit=$1 i
+  shift
   for ((i = 0; i < limit * 10; i++)); do
-    grep -Eq -- "$pattern" "$file" 2>/dev/null && return 0
+    "$@" && return 0
     sleep 0.1
   done
   return 1
+}
+
+# wait_for_line FILE PATTERN SECONDS — waits (bounded) until an extended regex shows in FILE.
+wait_for_line() {
+  wait_until "$3" grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # wait_exit PID SECONDS — waits (bounded) for a child to end; sets EXIT_CODE (124 on timeout).
@@ -82,26 +88,20 @@ agents_in_cs() {
   return 0
 }
 
+# no_agent_in_cs — true when no gh-net agent runs in the codespace namespace.
+no_agent_in_cs() { [ -z "$(agents_in_cs)" ]; }
+
 # wait_no_agent SECONDS — waits (bounded) until no agent runs in cs; fails if one still does.
-wait_no_agent() {
-  local i
-  for ((i = 0; i < $1 * 10; i++)); do
-    [ -z "$(agents_in_cs)" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+wait_no_agent() { wait_until "$1" no_agent_in_cs; }
 
 # wait_screen PATTERN SECONDS — until the terminal shows an extended regex (bounded); the test
 # defines `screen`, which prints what its tmux pane shows.
 wait_screen() {
-  local pattern=$1 limit=$2 i
-  for ((i = 0; i < limit * 10; i++)); do
-    screen 2>/dev/null | grep -Eq -- "$pattern" && return 0
-    sleep 0.1
-  done
-  return 1
+  wait_until "$2" screen_shows "$1"
 }
+
+# screen_shows PATTERN — true when the terminal shows an extended regex now.
+screen_shows() { screen 2>/dev/null | grep -Eq -- "$1"; }
 
 # drop_ssh_sessions — kills the per-connection sshd processes in cs (the SSH connections drop
 # as on a network failure); the listener stays, so new connections work.
