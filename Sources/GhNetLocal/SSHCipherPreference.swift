@@ -28,11 +28,14 @@ public enum SSHCipherPreference {
         }
     }
 
+    /// The decision on a CPU without the instructions that make AES-GCM fast.
+    public static let noAES = Decision.leave(reason: "this CPU has no AES instructions")
+
     /// Decides from the cipher list ssh would use for the destination (`effective`, from
     /// `ssh … -G host`), the list it uses with no config at all (`builtIn`, from
     /// `ssh -F /dev/null -G host`) and whether this CPU has AES instructions.
     public static func decide(effective: [String]?, builtIn: [String]?, hardwareAES: Bool) -> Decision {
-        guard hardwareAES else { return .leave(reason: "this CPU has no AES instructions") }
+        guard hardwareAES else { return noAES }
         guard let effective, let builtIn else { return .leave(reason: "ssh -G did not print its ciphers") }
         guard effective == builtIn else { return .leave(reason: "the ssh config or command chooses the ciphers") }
         let front = aesGCM.filter(effective.contains)

@@ -32,7 +32,7 @@ public enum SSHCipherProbe {
         }
         #if arch(x86_64)
         let cpuinfo = (try? String(contentsOfFile: cpuinfoPath, encoding: .utf8)) ?? ""
-        guard SSHCipherPreference.hasAESInstructions(cpuinfo: cpuinfo) else { return .leave(reason: "this CPU has no AES instructions") }
+        guard SSHCipherPreference.hasAESInstructions(cpuinfo: cpuinfo) else { return SSHCipherPreference.noAES }
         #else
         // The remote runs the same architecture; off x86-64 its AES support cannot be assumed
         // (some arm64 boards have none, and AES-GCM without it is slower than chacha20).

@@ -156,11 +156,18 @@ import Testing
         #expect(link.write(Array("GET / HTTP/1.1\r\nHost: example\r\n\r\n".utf8)))
         #expect(link.waitReadable() && link.read(count: 1) == nil, "closed by the listener")
 
+        let transport = try await handOverAfterwards(into: adoptions, alreadyRead: [42])
+        #expect(transport.alreadyRead == [42])
+    }
+
+    /// A hand-over made after whatever the test did to the listener: it must still be served.
+    /// Gives the adopted transport, its descriptors closed.
+    func handOverAfterwards(into adoptions: Adoptions, alreadyRead: [UInt8] = []) async throws -> AdoptedTransport {
         let stdio = try Stdio()
-        #expect(AgentHandoverClient.offer(path: path, request: request, descriptors: stdio.own, alreadyRead: [42]).0 == .handedOver)
+        #expect(AgentHandoverClient.offer(path: path, request: request, descriptors: stdio.own, alreadyRead: alreadyRead).0 == .handedOver)
         let transport = try #require(try await adoptions.waitFor(count: 1)?.first)
         [transport.input, transport.output, transport.errorOutput].forEach { close($0) }
-        #expect(transport.alreadyRead == [42])
+        return transport
     }
 
     @Test func aSilentPeerIsDroppedAfterThePatience() async throws {
@@ -175,10 +182,7 @@ import Testing
         #expect(await blocking { link.waitReadable() && link.read(count: 1) == nil }, "closed by the listener")
         #expect(ContinuousClock.now - start >= .seconds(4))
 
-        let stdio = try Stdio()
-        #expect(AgentHandoverClient.offer(path: path, request: request, descriptors: stdio.own, alreadyRead: []).0 == .handedOver)
-        let transport = try #require(try await adoptions.waitFor(count: 1)?.first)
-        [transport.input, transport.output, transport.errorOutput].forEach { close($0) }
+        _ = try await handOverAfterwards(into: adoptions)
     }
 
     @Test(arguments: [1, 2, 4]) func anAcceptedPeerMustSendThreeDescriptors(count: Int) async throws {
