@@ -104,7 +104,7 @@ public final class AgentSession: Sendable {
             throw AgentSessionError.link("\(error)")
         }
         switch end {
-        case .stopped(let signal):
+        case .stopped(let signal), .stoppedUnanswered(let signal):
             logger.info("stopped by \(StopSignals.name(signal)); cleaned up")
         case .peerSaidGoodbye(let reason):
             logger.info("the local side ended the session (\(reason)); cleaned up")
@@ -248,7 +248,7 @@ extension AgentSession {
             guard let inbox, stop.requested == nil else { return end }
             switch end {
             case .linkClosed, .linkDead: break
-            case .stopped, .peerSaidGoodbye: return end
+            case .stopped, .stoppedUnanswered, .peerSaidGoodbye: return end
             }
             await session.link.close()
             guard try await adoptNextTransport(session: session, inbox: inbox, build: build, holding: established.session,

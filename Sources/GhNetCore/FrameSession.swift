@@ -18,7 +18,13 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// How a served session ended.
     public enum End: Equatable, Sendable {
         /// A stop signal arrived; we said goodbye and the peer closed (or the grace ran out).
+        /// With ``Capabilities/goodbyeAck``: the peer answered the goodbye first.
         case stopped(signal: Int32)
+        /// A stop signal arrived and we said goodbye, but the peer never answered it (only with
+        /// ``Capabilities/goodbyeAck``): the link closed first, or nothing came within
+        /// ``goodbyeAckLimit``. The goodbye may have been lost with the transport, so the peer may
+        /// still hold the session.
+        case stoppedUnanswered(signal: Int32)
         /// The peer said goodbye with this reason.
         case peerSaidGoodbye(String)
         /// The stream ended without a goodbye (the transport died or the peer exited).
@@ -65,6 +71,10 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// live peer closes within milliseconds; a dead one never does.
     static let takeoverGoodbyeGrace = TimeAmount.seconds(2)
 
+    /// With ``Capabilities/goodbyeAck``: how long the peer has to answer our goodbye. A live link
+    /// carries the answer in one round trip; a link that died unnoticed never does.
+    static let goodbyeAckLimit = TimeAmount.seconds(5)
+
     /// How long the peer has after the goodbye that a stop by `signal` sends.
     static func goodbyeGrace(after signal: Int32) -> TimeAmount {
         signal == StopSignals.takeover ? takeoverGoodbyeGrace : goodbyeGrace
@@ -86,6 +96,11 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     private var ticker: RepeatedTask?
     private var goodbyeTimer: Scheduled<Void>?
     private var stopSignal: Int32?
+    /// True when both sides agreed on ``Capabilities/goodbyeAck`` (set at each handshake).
+    private var goodbyesAnswered = false
+    /// The peer said goodbye after ours: it has ours, or is stopping anyway.
+    private var peerAnsweredGoodbye = false
+    private var goodbyeAckTimer: Scheduled<Void>?
     private var endPromise: EventLoopPromise<End>?
 
     // Resume state, on the loop only (`journal` is nil unless both sides agreed on resume).
@@ -268,6 +283,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         if agreement.isResumed && journal == nil {
             return ProtocolViolation(description: "the \(agreement.peer.role) resumes session \(agreement.session), which this side does not hold")
         }
+        goodbyesAnswered = agreement.capabilities.contains(.goodbyeAck)
         if agreement.capabilities.contains(.resume) {
             if agreement.isResumed {
                 sequencing = .awaitingPeerCount
@@ -332,12 +348,16 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
 
     private func startServing(promise: EventLoopPromise<End>, stop: StopSignals, handle: @escaping @Sendable (Frame) -> Void) {
         endPromise = promise
+        // A session kept after an unanswered goodbye is served again to say it once more.
+        stopSignal = nil
+        peerAnsweredGoodbye = false
         liveness = LinkLiveness(now: .now)
         ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in self.tick() }
         attachedLink.receiveFrames(leftover: ByteBuffer(), ended: { end in
             switch end {
             case .closed:
-                if let signal = self.stopSignal ?? stop.requested { self.finish(.success(.stopped(signal: signal))) }
+                if let signal = self.stopSignal { self.finish(.success(self.stoppedEnd(signal: signal))) }
+                else if let signal = stop.requested { self.finish(.success(.stopped(signal: signal))) }
                 else { self.finish(.success(.linkClosed)) }
             case .failed(let error):
                 self.finish(.failure(error))
@@ -362,7 +382,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
             case .received(let count):
                 self.peerReceived(count)
             case .goodbye(let reason):
-                self.finish(.success(.peerSaidGoodbye(reason)))
+                self.peerSaidGoodbye(reason)
             case .refuse(let reason):
                 // A peer may refuse after accepting (e.g. a capability it requires is missing).
                 self.finish(.failure(Refused(reason: reason, byPeer: true)))
@@ -398,7 +418,33 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         send(.goodbye(reason: "stopped by \(StopSignals.name(signal))"))
         attachedLink.finishOutput()
         // The peer closes its side once it has cleaned up; don't wait for ever.
-        goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace(after: signal)) { self.finish(.success(.stopped(signal: signal))) }
+        goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace(after: signal)) { self.finish(.success(self.stoppedEnd(signal: signal))) }
+        if goodbyesAnswered {
+            goodbyeAckTimer = loop.scheduleTask(in: Self.goodbyeAckLimit) {
+                guard !self.peerAnsweredGoodbye else { return }
+                self.finish(.success(.stoppedUnanswered(signal: signal)))
+            }
+        }
+    }
+
+    /// How a session we said goodbye to ends: stopped, unless the peer should have answered and
+    /// did not.
+    private func stoppedEnd(signal: Int32) -> End {
+        goodbyesAnswered && !peerAnsweredGoodbye ? .stoppedUnanswered(signal: signal) : .stopped(signal: signal)
+    }
+
+    /// The peer's goodbye: the answer to ours (the session then ends when the peer closes), or
+    /// its own, which ends the session now (answered first, when both sides agreed to).
+    private func peerSaidGoodbye(_ reason: String) {
+        guard stopSignal == nil else {
+            peerAnsweredGoodbye = true
+            goodbyeAckTimer?.cancel()
+            guard goodbyesAnswered else { return finish(.success(.peerSaidGoodbye(reason))) }
+            return
+        }
+        // Only answered: this side closes once it has cleaned up, as without the answer.
+        if goodbyesAnswered { send(.goodbye(reason: "goodbye received")) }
+        finish(.success(.peerSaidGoodbye(reason)))
     }
 
     private func finish(_ result: Result<End, any Error>) {
@@ -406,6 +452,7 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         endPromise = nil
         ticker?.cancel()
         goodbyeTimer?.cancel()
+        goodbyeAckTimer?.cancel()
         attachedLink.pauseFrames()
         if journal != nil {
             sequencing = .detached

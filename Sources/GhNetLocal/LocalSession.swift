@@ -247,8 +247,10 @@ public final class LocalSession: Sendable {
             outcome = .failure(error)
         }
         await transport.link.close()
-        // A stop before serving (ssh still connecting or prompting, SIGINT ignored): end it now.
-        let status = await transport.stop(grace: stop.requested != nil && !served ? .zero : .seconds(5))
+        // A stop before serving (ssh still connecting or prompting, SIGINT ignored), or a goodbye
+        // the link never answered (ssh waits on a dead connection): end it now.
+        let deadEnd = (stop.requested != nil && !served) || Self.isUnansweredStop(outcome)
+        let status = await transport.stop(grace: deadEnd ? .zero : .seconds(5))
 
         let tail = transport.stderrTail.snapshot
         // A hang-up or a SIGTERM to our process group reaches the transport too (it shares the
@@ -263,6 +265,9 @@ public final class LocalSession: Sendable {
         case .success(.stopped), .success(.peerSaidGoodbye):
             if case .success(.peerSaidGoodbye(let reason)) = outcome { logger.info("the agent ended the session: \(reason)") }
             logger.info("disconnected from \(target.displayName)")
+        case .success(.stoppedUnanswered):
+            // The session is kept (`bridge`): the farewell says goodbye again over a new transport.
+            logger.info("\(target.displayName) did not answer the goodbye, which may have been lost with the link; disconnected")
         case .success(.linkClosed):
             throw LocalSessionError.linkLost(target: target.displayName, status: status, stderr: tail)
         case .success(.linkDead(let silence)):
@@ -270,6 +275,11 @@ public final class LocalSession: Sendable {
         case .failure(let error):
             throw LocalSessionError.classify(error, target: target.displayName, status: status, stderr: tail)
         }
+    }
+
+    /// True for a stop whose goodbye the agent never answered.
+    private static func isUnansweredStop(_ outcome: Result<FrameSession.End, any Error>) -> Bool {
+        if case .success(.stoppedUnanswered) = outcome { true } else { false }
     }
 
     /// True for an end that a stop signal arriving at the same time would explain.
@@ -347,7 +357,8 @@ public final class LocalSession: Sendable {
             throw error
         }
         switch end {
-        case .linkClosed, .linkDead: keepOrClose(session: session, flows: flows, established: established, lost: true, run: run)
+        case .linkClosed, .linkDead, .stoppedUnanswered:
+            keepOrClose(session: session, flows: flows, established: established, lost: true, run: run)
         case .stopped, .peerSaidGoodbye: flows.close()
         }
         return end

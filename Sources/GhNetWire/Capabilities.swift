@@ -26,16 +26,22 @@ public struct Capabilities: OptionSet, Hashable, Sendable, CustomStringConvertib
     /// answer an app's SYN at once when the destination accepted a connection moments ago.
     public static let earlyData = Capabilities(rawValue: 1 << 6)
 
+    /// Acknowledged goodbyes: a side that receives a ``Frame/goodbye(reason:)`` it did not ask
+    /// for answers with a goodbye of its own before closing. The side that said goodbye first
+    /// can then tell a goodbye that arrived from one lost with its transport (the end of the
+    /// stream alone does not say which: ssh exits either way).
+    public static let goodbyeAck = Capabilities(rawValue: 1 << 7)
+
     /// The credit a stream has before its open result, with ``earlyData``.
     public static let earlyDataWindow: UInt32 = 64 << 10
 
     /// What this build implements and announces.
-    public static let implemented: Capabilities = [.tcp, .udp, .icmpEcho, .dns, .ipv6, .earlyData, .resume]
+    public static let implemented: Capabilities = [.tcp, .udp, .icmpEcho, .dns, .ipv6, .earlyData, .resume, .goodbyeAck]
 
     /// Names of the known bits, in bit order.
     private static let names: [(Capabilities, String)] = [
         (.tcp, "tcp"), (.udp, "udp"), (.icmpEcho, "icmpEcho"), (.dns, "dns"), (.ipv6, "ipv6"), (.resume, "resume"),
-        (.earlyData, "earlyData"),
+        (.earlyData, "earlyData"), (.goodbyeAck, "goodbyeAck"),
     ]
 
     /// Comma-separated names, unknown bits as hex (`tcp, udp, 0x8000`), or `none`.

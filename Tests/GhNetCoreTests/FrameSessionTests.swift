@@ -3,6 +3,7 @@ import GhNetWire
 import Logging
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 @testable import GhNetCore
 
@@ -13,8 +14,22 @@ import Testing
 
     func makeSession() async throws -> (FrameSession, NIOAsyncTestingChannel) {
         let channel = NIOAsyncTestingChannel()
-        let link = try await channel.testingEventLoop.executeInContext { try FrameLink.install(on: channel) }
+        let link = try await channel.testingEventLoop.executeInContext {
+            try channel.pipeline.syncOperations.addHandler(OutputHalfClosure())
+            return try FrameLink.install(on: channel)
+        }
         return (FrameSession(link: link, logger: logger), channel)
+    }
+
+    /// Closes the writing half only, as a socket does: the testing channel would close both
+    /// halves, so that nothing more could be read after a goodbye.
+    final class OutputHalfClosure: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = ByteBuffer
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            guard mode == .output else { return context.close(mode: mode, promise: promise) }
+            promise?.succeed(())
+        }
     }
 
     func hello(_ role: Hello.Role) -> Hello {
@@ -84,9 +99,107 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(sent.contains { if case .goodbye = $0 { true } else { false } })
-        // The peer cleans up and closes its side.
+        // The peer answers, cleans up and closes its side.
+        try await channel.writeInbound(encoded(.goodbye(reason: "goodbye received")))
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(try await end == .stopped(signal: StopSignals.userRequest))
+    }
+}
+
+/// Goodbyes with ``Capabilities/goodbyeAck``: answered, unanswered, and peers without it.
+extension FrameSessionTests {
+    /// A local session established with an agent announcing `capabilities`, then stopped:
+    /// returns the end to come once its goodbye is out.
+    func stoppedSession(agentCapabilities capabilities: Capabilities = .implemented) async throws
+        -> (Task<FrameSession.End, any Error>, NIOAsyncTestingChannel) {
+        let (session, channel) = try await makeSession()
+        async let agreement = session.handshake(ours: hello(.local))
+        var agent = hello(.agent)
+        agent.capabilities = capabilities
+        try await channel.writeInbound(encoded(.hello(agent)))
+        _ = try await agreement
+        let stop = StopSignals([])
+        stop.requestStop()
+        let end = Task { try await session.serve(stop: stop) { _ in } }
+        let sent = try await frames(on: channel) { $0.contains(where: Self.isGoodbye) }
+        #expect(sent.contains(where: Self.isGoodbye))
+        return (end, channel)
+    }
+
+    static func isGoodbye(_ frame: Frame) -> Bool {
+        if case .goodbye = frame { true } else { false }
+    }
+
+    @Test func aGoodbyeLostWithTheLinkEndsUnanswered() async throws {
+        let (end, channel) = try await stoppedSession()
+        // ssh exits (the connection dropped): the stream ends with no answer.
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try await end.value == .stoppedUnanswered(signal: StopSignals.userRequest))
+    }
+
+    @Test func aGoodbyeNobodyAnswersEndsUnansweredAtTheLimit() async throws {
+        let (end, channel) = try await stoppedSession()
+        let ended = Mutex<FrameSession.End?>(nil)
+        Task { let value = try await end.value; ended.withLock { $0 = value } }
+        await channel.testingEventLoop.advanceTime(by: FrameSession.goodbyeAckLimit - .milliseconds(1))
+        // Frames the peer sent before it read the goodbye are no answer.
+        try await channel.writeInbound(encoded(.keepalive(nonce: 7)))
+        #expect(await Self.poll { ended.withLock { $0 } } == nil, "still waiting for the answer")
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(await Self.poll { ended.withLock { $0 } } == .stoppedUnanswered(signal: StopSignals.userRequest))
+    }
+
+    /// What `value` gives within 100 ms (polled every 10 ms), or nil.
+    static func poll<T: Sendable>(_ value: () -> T?) async -> T? {
+        for _ in 0..<10 {
+            if let found = value() { return found }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return value()
+    }
+
+    @Test func anAnsweredGoodbyeWaitsForThePeerToCloseBeyondTheAnswerLimit() async throws {
+        let (end, channel) = try await stoppedSession()
+        try await channel.writeInbound(encoded(.goodbye(reason: "goodbye received")))
+        // The peer is still cleaning up after the answer limit: the session is not over.
+        await channel.testingEventLoop.advanceTime(by: FrameSession.goodbyeAckLimit + .seconds(1))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try await end.value == .stopped(signal: StopSignals.userRequest))
+    }
+
+    @Test func aPeerThatDoesNotAnswerGoodbyesEndsStoppedWhenItCloses() async throws {
+        let (end, channel) = try await stoppedSession(agentCapabilities: Capabilities.implemented.subtracting(.goodbyeAck))
+        await channel.testingEventLoop.advanceTime(by: FrameSession.goodbyeAckLimit + .seconds(1))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try await end.value == .stopped(signal: StopSignals.userRequest))
+    }
+
+    @Test func thePeersGoodbyeIsAnsweredThenTheSessionEnds() async throws {
+        let (session, channel) = try await makeSession()
+        async let agreement = session.handshake(ours: hello(.agent))
+        try await channel.writeInbound(encoded(.hello(hello(.local))))
+        _ = try await agreement
+        _ = try await written(channel)
+        async let end = session.serve(stop: StopSignals([])) { _ in }
+        try await channel.writeInbound(encoded(.goodbye(reason: "stopped by SIGINT")))
+        #expect(try await end == .peerSaidGoodbye("stopped by SIGINT"))
+        let sent = try await frames(on: channel) { $0.contains(where: Self.isGoodbye) }
+        #expect(sent.compactMap { if case .goodbye(let reason) = $0 { reason } else { nil } } == ["goodbye received"])
+    }
+
+    @Test func aPeerThatDoesNotAnswerGoodbyesGetsNoAnswer() async throws {
+        let (session, channel) = try await makeSession()
+        async let agreement = session.handshake(ours: hello(.agent))
+        var local = hello(.local)
+        local.capabilities = Capabilities.implemented.subtracting(.goodbyeAck)
+        try await channel.writeInbound(encoded(.hello(local)))
+        _ = try await agreement
+        _ = try await written(channel)
+        async let end = session.serve(stop: StopSignals([])) { _ in }
+        try await channel.writeInbound(encoded(.goodbye(reason: "stopped by SIGINT")))
+        #expect(try await end == .peerSaidGoodbye("stopped by SIGINT"))
+        await channel.testingEventLoop.run()
+        #expect(try await written(channel).contains(where: Self.isGoodbye) == false)
     }
 }
 

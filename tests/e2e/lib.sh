@@ -107,9 +107,16 @@ screen_shows() { screen 2>/dev/null | grep -Eq -- "$1"; }
 # as on a network failure); the listener stays, so new connections work.
 drop_ssh_sessions() {
   local pid
+  for pid in $(ssh_session_pids); do kill -KILL "$pid" 2>/dev/null; done
+  return 0
+}
+
+# ssh_session_pids — the codespace's sshd processes that serve sessions (not the listener).
+ssh_session_pids() {
+  local pid
   for pid in $(ip netns pids "$GHNET_NS_CS"); do
     [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -KILL "$pid" 2>/dev/null
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && echo "$pid"
   done
   return 0
 }

@@ -70,11 +70,8 @@ traffic_checks drop
 echo "- the agent has not noticed the drop when the new transport comes"
 # The session's sshd processes are frozen (the agent sees no end of its input) and the
 # laptop's ssh client is killed: gh-net reconnects while the agent still serves the old transport.
-frozen=()
-for pid in $(ip netns pids "$GHNET_NS_CS"); do
-  [ "$pid" = "$GHNET_CS_SSHD_PID" ] && continue
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^sshd" && kill -STOP "$pid" && frozen+=("$pid")
-done
+frozen=($(ssh_session_pids))
+kill -STOP "${frozen[@]}"
 resumed_before=$(count_lines "$log" "$RESUMED")
 traffic_across_drop frozen
 pkill -KILL -P "$BRIDGE_PID" -x ssh || true
@@ -151,6 +148,29 @@ check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS r
 check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
 check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log5'"
 
+echo "- a stop the link never carried (its sshd frozen, the drop not yet noticed): gh-net says goodbye again over a new transport"
+log8=$WORK/unanswered.log
+bridge_start "$log8" --ssh root@cs
+wait_for_line "$log8" "remote: agent: routes: installed" 60 || fail "unanswered goodbye's handshake"
+frozen=($(ssh_session_pids))
+kill -STOP "${frozen[@]}"
+t0=$(date +%s%N)
+kill -TERM "$BRIDGE_PID"
+wait_exit "$BRIDGE_PID" 20 || true
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "    gh-net exited $took ms after SIGTERM"
+check "SIGTERM ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "it says the goodbye went unanswered" grep -q "local: root@cs did not answer the goodbye" "$log8"
+check "then reaches the codespace once more to end the session" grep -q "local: reached root@cs again: ending the session" "$log8"
+check "within the answer's 5 s and a new transport ($took ms)" test "$took" -lt 12000
+check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$log8"
+wait_no_agent 5 || true
+check "no agent is left in the codespace" test -z "$(agents_in_cs)"
+check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
+check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
+check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log8'"
+for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+
 echo "- a stop while reconnecting after another laptop took the codespace over: that one is left alone"
 log6=$WORK/first-laptop.log
 log7=$WORK/other-laptop.log
@@ -163,7 +183,8 @@ bridge_start "$log7" --ssh root@cs
 laptop_b=$BRIDGE_PID
 check "the other laptop connects and takes over" wait_for_line "$log7" "remote: agent: routes: installed" 60
 kill -CONT "$laptop_a"
-# Stopped only once it saw the drop: a stop it sees first goes out as a goodbye on the dead link.
+# Stopped once it saw the drop, so that the stop comes while reconnecting (one seen first
+# would go out as a goodbye on the dead link, unanswered, and lead to the same last attempt).
 wait_for_line "$log6" "reconnecting in 1 s" 30 || fail "the first laptop noticed the drop"
 kill -TERM "$laptop_a"
 wait_exit "$laptop_a" 20 || true
