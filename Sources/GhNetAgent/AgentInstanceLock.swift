@@ -14,6 +14,12 @@ import Synchronization
 /// Without this, an agent whose link died silently would still be running, waiting to notice,
 /// when the reconnected one starts: both would route the same prefixes, and the old one's exit
 /// would put back a resolv.conf under the new one.
+///
+/// Newest means newest `gh-net start`, not newest transport: the holder records its run (the id
+/// the local side gives every agent it starts, `--run`) in ``runPath(lockPath:)`` as `PID RUN`,
+/// and an agent started for a reconnect does not take the lock from an agent of another run
+/// (that run took the codespace over while this one's link was down). The record sits in a file
+/// of its own so that builds which read only a pid from the lock file still read one.
 final class AgentInstanceLock: Sendable {
     /// Where the lock lives: a root-only directory on the tmpfs that a reboot clears, one lock
     /// per network namespace (what the agent changes — device, routes, the resolv.conf that `ip
@@ -36,9 +42,11 @@ final class AgentInstanceLock: Sendable {
     }
 
     /// Why the lock could not be had.
-    enum LockError: Error, CustomStringConvertible {
+    enum LockError: Error, Equatable, CustomStringConvertible {
         case io(operation: String, path: String, errno: Int32)
         case stillHeld(pid: pid_t?, path: String)
+        /// An agent of another gh-net run holds it, and this agent spares other runs.
+        case heldByOtherRun(pid: pid_t)
 
         var description: String {
             switch self {
@@ -46,6 +54,8 @@ final class AgentInstanceLock: Sendable {
                 "cannot \(operation) \(path): \(String(cString: strerror(code)))"
             case .stillHeld(let pid, let path):
                 "another gh-net agent\(pid.map { " (pid \($0))" } ?? "") holds \(path) and did not stop when asked"
+            case .heldByOtherRun(let pid):
+                "the gh-net agent with pid \(pid) serves another gh-net run"
             }
         }
     }
@@ -61,11 +71,19 @@ final class AgentInstanceLock: Sendable {
         close(descriptor)
     }
 
-    /// Takes the lock, asking its holder to stop if there is one. `patience` is how long a
+    /// Where the holder of the lock at `lockPath` records its run: `agent-net<inode>.run`.
+    static func runPath(lockPath: String) -> String {
+        (lockPath as NSString).deletingPathExtension + ".run"
+    }
+
+    /// Takes the lock, asking its holder to stop if there is one, and records `run` (if any) for
+    /// the next agent. `sparingOtherRuns` (a reconnect): a holder that recorded a run other than
+    /// `run` is left alone (``LockError/heldByOtherRun(pid:)``); one that recorded none (an older
+    /// build) is taken over as ever. `patience` is how long a
     /// holder gets after the polite signal, and again after the kill. `isAgent` tells whether a
     /// pid read from the file is really a running agent (a pid is only signalled if so);
     /// `signal` delivers a signal. Both are replaceable for tests.
-    static func acquire(path: String = defaultPath, patience: Duration = .seconds(20),
+    static func acquire(path: String = defaultPath, patience: Duration = .seconds(20), run: String? = nil, sparingOtherRuns: Bool = false,
                         isAgent: (pid_t) -> Bool = runsAgent, signal: (pid_t, Int32) -> Void = { _ = kill($0, $1) }) async throws -> (AgentInstanceLock, Outcome) {
         let directory = (path as NSString).deletingLastPathComponent
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
@@ -87,6 +105,9 @@ final class AgentInstanceLock: Sendable {
             // The holder writes its pid right after locking: read it again each time.
             if let pid = lock.holderPid(), pid != getpid(), isAgent(pid) {
                 if asked?.pid != pid {
+                    if sparingOtherRuns, let theirs = recordedRun(of: pid, lockPath: path), theirs != run {
+                        throw LockError.heldByOtherRun(pid: pid)
+                    }
                     signal(pid, takeoverSignal)
                     asked = (pid, false, now + patience)
                 } else if let current = asked, now >= current.deadline {
@@ -104,7 +125,38 @@ final class AgentInstanceLock: Sendable {
         guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, text, text.count, 0) == text.count else {
             throw LockError.io(operation: "write", path: path, errno: errno)
         }
+        try record(run: run, lockPath: path)
         return (lock, outcome)
+    }
+
+    /// Writes `PID RUN` for this process (replacing the file whole), or removes a record left by
+    /// an earlier holder when there is no run to record.
+    private static func record(run: String?, lockPath: String) throws {
+        let path = runPath(lockPath: lockPath)
+        guard let run else {
+            unlink(path)
+            return
+        }
+        let temporary = path + ".\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw LockError.io(operation: "create", path: temporary, errno: errno) }
+        let text = Array("\(getpid()) \(run)\n".utf8)
+        let written = write(descriptor, text, text.count)
+        close(descriptor)
+        guard written == text.count, rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw LockError.io(operation: "write", path: path, errno: code)
+        }
+    }
+
+    /// The run that `pid` recorded as holder, or nil when the record names another pid (an
+    /// earlier holder's, or none: an older build) or is missing or malformed.
+    static func recordedRun(of pid: pid_t, lockPath: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: runPath(lockPath: lockPath)) else { return nil }
+        let words = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard words.count == 2, pid_t(words[0]) == pid else { return nil }
+        return String(words[1])
     }
 
     /// True once ``tryLock()`` succeeded.

@@ -24,14 +24,23 @@ public final class AgentSession: Sendable {
     /// fresh session, which would take the codespace over from whoever runs it now.
     private let resumeOnly: Bool
 
+    /// The gh-net run (one `gh-net start`) this agent serves, recorded with the instance lock.
+    private let run: String?
+
+    /// This transport reconnects ``run``: an agent of another run holding the codespace took it
+    /// over meanwhile, and is left alone (the local side is refused instead).
+    private let reconnecting: Bool
+
     /// `transportPeer` is the address the SSH connection comes from: never routed into the tunnel.
     public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?, resumeGrace: Duration = .seconds(180),
-                resumeOnly: Bool = false) {
+                resumeOnly: Bool = false, run: String? = nil, reconnecting: Bool = false) {
         self.logger = logger
         self.traceLevel = traceLevel
         self.transportPeer = transportPeer
         self.resumeGrace = resumeGrace
         self.resumeOnly = resumeOnly
+        self.run = run
+        self.reconnecting = reconnecting
     }
 
     /// Runs until the session ends; throws ``AgentSessionError`` on a failure.
@@ -65,10 +74,14 @@ public final class AgentSession: Sendable {
         let instance: AgentInstanceLock
         do {
             let outcome: AgentInstanceLock.Outcome
-            (instance, outcome) = try await AgentInstanceLock.acquire()
+            (instance, outcome) = try await AgentInstanceLock.acquire(run: run, sparingOtherRuns: reconnecting)
             if case .tookOver(let pid, let forced) = outcome {
                 logger.info("took over from the agent of an earlier session (pid \(pid)\(forced ? ", killed: it did not stop in time" : ""))")
             }
+        } catch AgentInstanceLock.LockError.heldByOtherRun(let pid) {
+            logger.info("the agent with pid \(pid) serves another gh-net run, which took the codespace over: left alone")
+            Self.refuseOnStdout("\(RefusalReason.takenOverWhileAway) (its agent has pid \(pid)); it is left alone")
+            return
         } catch {
             throw AgentSessionError.anotherAgent("\(error)")
         }

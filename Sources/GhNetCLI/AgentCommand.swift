@@ -25,8 +25,18 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .customLong("resume-only"), help: "Only take this transport to the agent that holds its session; never start a fresh one.")
     var resumeOnly = false
 
+    @Option(help: "The gh-net run this agent serves (1-32 hex digits, drawn by the local side once per start).")
+    var run: String?
+
+    @Flag(help: "This transport reconnects its run: leave an agent of another run alone rather than take the codespace over.")
+    var reconnecting = false
+
     func validate() throws {
         guard (0...86_400).contains(resumeGrace) else { throw ValidationError("--resume-grace must be 0-86400 seconds") }
+        if let run, !(1...32).contains(run.count) || !run.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--run must be 1-32 hex digits")
+        }
+        if reconnecting && run == nil { throw ValidationError("--reconnecting needs --run") }
     }
 
     func run() async throws {
@@ -34,7 +44,8 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "agent")
         do {
             try await AgentSession(logger: logger, traceLevel: trace, transportPeer: transportPeer,
-                                   resumeGrace: .seconds(resumeGrace), resumeOnly: resumeOnly).run()
+                                   resumeGrace: .seconds(resumeGrace), resumeOnly: resumeOnly,
+                                   run: run, reconnecting: reconnecting).run()
         } catch let error as AgentSessionError {
             logger.error("\(error)")
             throw ExitCode(error.exitCode)

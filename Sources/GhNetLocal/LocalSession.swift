@@ -102,6 +102,10 @@ public final class LocalSession: Sendable {
             do {
                 try await runOnce(identity: identity, stop: stop, unattended: schedule.wasUp, run: run, served: &served)
                 return await farewell(identity: identity, run: run, stop: stop)
+            } catch LocalSessionError.refused(let reason) where schedule.wasUp && reason.contains(RefusalReason.takenOverWhileAway) {
+                // Like being taken over while connected: that gh-net won, this one ends.
+                let told = reason.range(of: RefusalReason.takenOverWhileAway).map { reason[$0.lowerBound...] } ?? reason[...]
+                return "\(options.target.displayName): \(told)"
             } catch let error as LocalSessionError {
                 let decision = schedule.attemptFailed(with: error, served: served)
                 guard stop.requested == nil, case .retry(let attempt, let delay) = decision else { throw error }
@@ -207,6 +211,9 @@ public final class LocalSession: Sendable {
         var heldSince = ContinuousClock.now
         /// The cipher options the last transport was given (nil before the first).
         var sshOptions: [String]?
+        /// This run's id, given to every agent it starts (`--run`): an agent of another run is
+        /// another `gh-net start`, which a reconnect does not take the codespace back from.
+        let id = String(UInt64.random(in: 1...UInt64.max), radix: 16)
 
         init(loop: any EventLoop) {
             self.loop = loop
@@ -242,7 +249,7 @@ public final class LocalSession: Sendable {
         let outcome: Result<FrameSession.End, any Error>
         do {
             outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, run: run, served: &served,
-                                                   farewell: farewell))
+                                                   reconnecting: unattended, farewell: farewell))
         } catch {
             outcome = .failure(error)
         }
@@ -291,8 +298,9 @@ public final class LocalSession: Sendable {
     }
 
     /// Delivery, handshake and serving, over the transport's stdio.
+    /// `reconnecting`: a session of this run was up before (the agent then leaves another run's alone).
     private func bridge(identity: ExecutableIdentity, link: FrameLink, stop: StopSignals, run: Run, served: inout Bool,
-                        farewell: (@Sendable () -> Void)?) async throws -> FrameSession.End {
+                        reconnecting: Bool, farewell: (@Sendable () -> Void)?) async throws -> FrameSession.End {
         // Until serving starts, a stop signal closes the link: delivery or handshake then fail,
         // and `run` reports the stop (a transport that hangs must not make gh-net unstoppable).
         // Once serving has started, the session's own goodbye handles a stop instead.
@@ -305,8 +313,8 @@ public final class LocalSession: Sendable {
         // A farewell's agent only ever resumes: it must not start a fresh session, which would
         // take the codespace over.
         let delivery = AgentDelivery(identity: identity, agentArguments: [
-            "--trace", options.traceLevel.rawValue, "--resume-grace", "\(options.resumeGrace.components.seconds)",
-        ] + (farewell == nil ? [] : ["--resume-only"]), logger: logger)
+            "--trace", options.traceLevel.rawValue, "--resume-grace", "\(options.resumeGrace.components.seconds)", "--run", run.id,
+        ] + (farewell != nil ? ["--resume-only"] : reconnecting ? ["--reconnecting"] : []), logger: logger)
         let report = try await delivery.run(link: link)
         let milliseconds = report.elapsed.components.seconds * 1000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.info("agent started in \(milliseconds) ms (\(report.cached ? "cached build reused" : "build sent and stored"), running as \(report.how))")

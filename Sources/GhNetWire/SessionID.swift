@@ -1,8 +1,9 @@
 /// A 128-bit random identifier for one bridging session, carried in ``Hello`` so that a new
 /// transport can resume the streams of a dropped one (see `docs/wire-protocol.md`, "Resume").
 ///
-/// The local side draws a fresh random identifier when it starts and keeps it across
-/// reconnects; the agent reports the identifier of the session it still holds, or ``none``.
+/// The local side draws a fresh random identifier for every fresh session and keeps it across
+/// the reconnects that resume it; the agent reports the identifier of the session it still
+/// holds, or ``none``.
 /// Because it is unguessable, it also keeps a stray connection from adopting someone else's
 /// streams.
 public struct SessionID: Hashable, Sendable, CustomStringConvertible {

@@ -137,3 +137,70 @@ extension AgentInstanceLockTests {
         #expect(here != other)
     }
 }
+
+/// Runs: a reconnect's agent leaves another run's holder alone; a fresh start does not.
+extension AgentInstanceLockTests {
+    /// `path` held by `pid`, which recorded `run` (nil: no record, as an older build).
+    func hold(_ path: String, pid: pid_t, run: String?) async throws -> Int32 {
+        _ = try await AgentInstanceLock.acquire(path: path, isAgent: { _ in true }, signal: { _, _ in }).0  // creates the directory
+        let holder = try hold(path, pid: pid)
+        if let run {
+            try "\(pid) \(run)\n".write(toFile: AgentInstanceLock.runPath(lockPath: path), atomically: true, encoding: .utf8)
+        }
+        return holder
+    }
+
+    @Test func aReconnectLeavesTheHolderOfAnotherRunAlone() async throws {
+        let path = makePath()
+        let holder = try await hold(path, pid: 4545, run: "aaaa")
+        defer { close(holder) }
+        var signalled: [pid_t] = []
+        await #expect(throws: AgentInstanceLock.LockError.heldByOtherRun(pid: 4545)) {
+            _ = try await AgentInstanceLock.acquire(path: path, run: "bbbb", sparingOtherRuns: true, isAgent: { _ in true },
+                                                    signal: { pid, _ in signalled.append(pid) })
+        }
+        #expect(signalled.isEmpty)
+    }
+
+    @Test func aReconnectTakesOverTheHolderOfItsOwnRun() async throws {
+        let path = makePath()
+        let holder = try await hold(path, pid: 4646, run: "bbbb")
+        let (lock, outcome) = try await AgentInstanceLock.acquire(path: path, run: "bbbb", sparingOtherRuns: true, isAgent: { _ in true },
+                                                                  signal: { _, _ in close(holder) })
+        #expect(outcome == .tookOver(pid: 4646, forced: false))
+        #expect(AgentInstanceLock.recordedRun(of: getpid(), lockPath: path) == "bbbb", "the new holder's record")
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func aHolderThatRecordedNoRunIsTakenOverEvenByAReconnect() async throws {
+        let path = makePath()
+        let holder = try await hold(path, pid: 4747, run: nil)
+        // A record an earlier holder left names another pid: it says nothing about this one.
+        try "1 aaaa\n".write(toFile: AgentInstanceLock.runPath(lockPath: path), atomically: true, encoding: .utf8)
+        let (lock, outcome) = try await AgentInstanceLock.acquire(path: path, run: "bbbb", sparingOtherRuns: true, isAgent: { _ in true },
+                                                                  signal: { _, _ in close(holder) })
+        #expect(outcome == .tookOver(pid: 4747, forced: false))
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func aFreshStartTakesOverAnotherRun() async throws {
+        let path = makePath()
+        let holder = try await hold(path, pid: 4848, run: "aaaa")
+        let (lock, outcome) = try await AgentInstanceLock.acquire(path: path, run: "bbbb", isAgent: { _ in true },
+                                                                  signal: { _, _ in close(holder) })
+        #expect(outcome == .tookOver(pid: 4848, forced: false))
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func aHolderWithoutARunRemovesTheRecordItFinds() async throws {
+        let path = makePath()
+        do {
+            let (first, _) = try await AgentInstanceLock.acquire(path: path, run: "cccc", isAgent: { _ in true }, signal: { _, _ in })
+            #expect(contents(AgentInstanceLock.runPath(lockPath: path)) == "\(getpid()) cccc\n")
+            withExtendedLifetime(first) {}
+        }
+        let (second, _) = try await AgentInstanceLock.acquire(path: path, isAgent: { _ in true }, signal: { _, _ in })
+        #expect(!FileManager.default.fileExists(atPath: AgentInstanceLock.runPath(lockPath: path)))
+        withExtendedLifetime(second) {}
+    }
+}

@@ -84,3 +84,18 @@ import Testing
         }
     }
 }
+
+/// The agent's options the local side passes.
+@Suite struct AgentCommandParsingTests {
+    @Test func aRunIsOneToThirtyTwoHexDigits() throws {
+        let agent = try #require(try GhNetCommand.parseAsRoot(["agent", "--run", "9f3a", "--reconnecting"]) as? AgentCommand)
+        #expect(agent.run == "9f3a" && agent.reconnecting)
+        for bad in ["", "xyz", String(repeating: "a", count: 33), "12 34"] {
+            #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(["agent", "--run", bad]) }
+        }
+    }
+
+    @Test func reconnectingNamesTheRun() {
+        #expect(throws: (any Error).self) { try GhNetCommand.parseAsRoot(["agent", "--reconnecting"]) }
+    }
+}

@@ -4,8 +4,9 @@
 # session resumes: a connection open across the drop goes on, a download and an upload in
 # flight arrive whole. That holds when the agent saw its transport end and when it had not
 # noticed yet (the new agent process hands its transport over). A second gh-net against the
-# same codespace takes over: the first one ends instead of reconnecting, and one agent is left.
-# --reconnect false and a stop while waiting end gh-net.
+# same codespace takes over: the first one ends instead of reconnecting, and one agent is left;
+# a reconnect never takes the codespace back from another gh-net. An unanswered goodbye and a
+# stop while waiting make one last attempt to clean up; --reconnect false ends gh-net.
 source "$(dirname "$0")/lib.sh"
 hosts_up
 in_cs() { ip netns exec "$GHNET_NS_CS" "$@"; }
@@ -193,6 +194,31 @@ check "its last attempt found nothing to end" grep -q "local: root@cs no longer 
 check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log6'"
 check "the other laptop still runs" kill -0 "$laptop_b"
 check "and was not taken over" bash -c "! grep -q 'the agent ended the session' '$log7'"
+check "curl to corp works through it" curl_corp
+kill -INT "$laptop_b"
+wait_exit "$laptop_b" 20 || true
+wait_no_agent 10 || true
+
+echo "- a reconnect after another laptop took the codespace over: it leaves that one alone and ends"
+log9=$WORK/away-laptop.log
+log10=$WORK/new-laptop.log
+bridge_start "$log9" --ssh root@cs
+laptop_a=$BRIDGE_PID
+wait_for_line "$log9" "remote: agent: routes: installed" 60 || fail "the away laptop's handshake"
+kill -STOP "$laptop_a"
+drop_ssh_sessions
+bridge_start "$log10" --ssh root@cs
+laptop_b=$BRIDGE_PID
+check "the other laptop connects and takes over" wait_for_line "$log10" "remote: agent: took over from the agent" 60
+new_agent=$(lock_holder)
+kill -CONT "$laptop_a"
+wait_exit "$laptop_a" 30 || true
+check "the first laptop's reconnect ends it with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "and says why" grep -q "root@cs: another gh-net took this codespace over while the link was down" "$log9"
+check "it tried once, and not again" test "$(count_lines "$log9" "reconnecting in")" = 1
+check "the other laptop still runs" kill -0 "$laptop_b"
+check "and was not taken over" bash -c "! grep -q 'the agent ended the session' '$log10'"
+check "its agent still serves ($new_agent)" test "$(lock_holder)" = "$new_agent"
 check "curl to corp works through it" curl_corp
 kill -INT "$laptop_b"
 wait_exit "$laptop_b" 20 || true
