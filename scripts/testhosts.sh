@@ -215,9 +215,9 @@ teardown_suffix() {
   # 3. namespaces and their /etc/netns dirs
   for ns in "${nss[@]}"; do
     if ns_exists "$ns"; then
-      # The gh-net agent's lock for this namespace (/run/gh-net/agent-net<inode>.lock); its
+      # The gh-net agent's lock, hand-over socket and run record for this namespace (/run/gh-net/agent-net<inode>.*); its
       # processes are gone, and the inode may be reused by a later namespace.
-      ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) && rm -f "/run/gh-net/agent-net$ino.lock" "/run/gh-net/agent-net$ino.sock"
+      ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) && rm -f "/run/gh-net/agent-net$ino.lock" "/run/gh-net/agent-net$ino.sock" "/run/gh-net/agent-net$ino.run"
       ip netns delete "$ns" 2>/dev/null || log "warning: could not delete namespace $ns"
     fi
     [[ -e $NETNS_ETC/$ns ]] && found=1

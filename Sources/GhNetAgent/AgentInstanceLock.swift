@@ -121,17 +121,19 @@ final class AgentInstanceLock: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         if let asked { outcome = .tookOver(pid: asked.pid, forced: asked.killed) }
+        // The run before the pid: whoever reads our pid finds our run beside it already.
+        record(run: run, lockPath: path)
         let text = Array("\(getpid())\n".utf8)
         guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, text, text.count, 0) == text.count else {
             throw LockError.io(operation: "write", path: path, errno: errno)
         }
-        try record(run: run, lockPath: path)
         return (lock, outcome)
     }
 
     /// Writes `PID RUN` for this process (replacing the file whole), or removes a record left by
-    /// an earlier holder when there is no run to record.
-    private static func record(run: String?, lockPath: String) throws {
+    /// an earlier holder when there is no run to record. Advisory: when it cannot be written,
+    /// the record is removed, and this agent is taken over as one of an older build would be.
+    private static func record(run: String?, lockPath: String) {
         let path = runPath(lockPath: lockPath)
         guard let run else {
             unlink(path)
@@ -139,14 +141,13 @@ final class AgentInstanceLock: Sendable {
         }
         let temporary = path + ".\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw LockError.io(operation: "create", path: temporary, errno: errno) }
         let text = Array("\(getpid()) \(run)\n".utf8)
-        let written = write(descriptor, text, text.count)
-        close(descriptor)
+        let written = descriptor >= 0 ? write(descriptor, text, text.count) : -1
+        if descriptor >= 0 { close(descriptor) }
         guard written == text.count, rename(temporary, path) == 0 else {
-            let code = errno
             unlink(temporary)
-            throw LockError.io(operation: "write", path: path, errno: code)
+            unlink(path)
+            return
         }
     }
 

@@ -105,6 +105,8 @@ public final class AgentSession: Sendable {
                                                           leftover: ByteBuffer(bytes: localHello))
             logger.info("connected: protocol \(established.version), local side \(established.peer.build), pid \(getpid())")
             end = try await bridge(session: session, established: established, build: buildHash, stop: stop, resolvConf: resolvConf)
+            // What is queued goes out first: the answer to the local side's goodbye among it.
+            await session.link.finishOutput(waitingAtMost: .seconds(2))
             await session.link.close()
         } catch let refused as FrameSession.Refused {
             await session.link.close()

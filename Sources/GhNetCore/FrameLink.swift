@@ -523,7 +523,17 @@ final class FrameLinkHandler: ChannelInboundHandler {
         }
         flush()
         outputFinished = true
-        context.close(mode: .output, promise: promise)
+        // Closed once everything queued is written: a channel whose input has already ended
+        // turns an output close into a full one, which would drop what is still queued (a
+        // goodbye's answer behind a download, say). Writes complete in order, so an empty one
+        // completes after them all.
+        let drained = context.eventLoop.makePromise(of: Void.self)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        drained.futureResult.whenComplete { _ in
+            guard let context = handler.value.context else { promise?.succeed(()); return }
+            context.close(mode: .output, promise: promise)
+        }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: drained)
     }
 }
 

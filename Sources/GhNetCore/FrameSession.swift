@@ -20,10 +20,10 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         /// A stop signal arrived; we said goodbye and the peer closed (or the grace ran out).
         /// With ``Capabilities/goodbyeAck``: the peer answered the goodbye first.
         case stopped(signal: Int32)
-        /// A stop signal arrived and we said goodbye, but the peer never answered it (only with
-        /// ``Capabilities/goodbyeAck``): the link closed first, or nothing came within
-        /// ``goodbyeAckLimit``. The goodbye may have been lost with the transport, so the peer may
-        /// still hold the session.
+        /// A stop signal arrived, but the peer never answered our goodbye (with
+        /// ``Capabilities/goodbyeAck``: the link closed first, or it stayed silent for
+        /// ``goodbyeAckLimit``), or the link ended before the goodbye could go out. The goodbye
+        /// may have been lost with the transport, so the peer may still hold the session.
         case stoppedUnanswered(signal: Int32)
         /// The peer said goodbye with this reason.
         case peerSaidGoodbye(String)
@@ -71,8 +71,10 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// live peer closes within milliseconds; a dead one never does.
     static let takeoverGoodbyeGrace = TimeAmount.seconds(2)
 
-    /// With ``Capabilities/goodbyeAck``: how long the peer has to answer our goodbye. A live link
-    /// carries the answer in one round trip; a link that died unnoticed never does.
+    /// With ``Capabilities/goodbyeAck``: how long the peer may stay silent before answering our
+    /// goodbye (pushed back while its frames arrive, up to ``goodbyeGrace``). A live link carries
+    /// the answer in one round trip, after what was queued before it; a link that died unnoticed
+    /// never does.
     static let goodbyeAckLimit = TimeAmount.seconds(5)
 
     /// How long the peer has after the goodbye that a stop by `signal` sends.
@@ -100,6 +102,8 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     private var goodbyesAnswered = false
     /// The peer said goodbye after ours: it has ours, or is stopping anyway.
     private var peerAnsweredGoodbye = false
+    /// A frame arrived since our goodbye, or since the answer's limit was last pushed back.
+    private var heardSinceGoodbye = false
     private var goodbyeAckTimer: Scheduled<Void>?
     private var endPromise: EventLoopPromise<End>?
 
@@ -351,19 +355,22 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         // A session kept after an unanswered goodbye is served again to say it once more.
         stopSignal = nil
         peerAnsweredGoodbye = false
+        heardSinceGoodbye = false
         liveness = LinkLiveness(now: .now)
         ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in self.tick() }
         attachedLink.receiveFrames(leftover: ByteBuffer(), ended: { end in
             switch end {
             case .closed:
                 if let signal = self.stopSignal { self.finish(.success(self.stoppedEnd(signal: signal))) }
-                else if let signal = stop.requested { self.finish(.success(.stopped(signal: signal))) }
+                // Stopped, but the link ended before the goodbye went out (ssh got the same signal).
+                else if let signal = stop.requested { self.finish(.success(.stoppedUnanswered(signal: signal))) }
                 else { self.finish(.success(.linkClosed)) }
             case .failed(let error):
                 self.finish(.failure(error))
             }
         }) { frame in
             self.heardSinceTick = true
+            self.heardSinceGoodbye = true
             var frame = frame
             if self.journal != nil {
                 let whole = self.attachedLink.handingOutWholeFrame
@@ -420,8 +427,20 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
         // The peer closes its side once it has cleaned up; don't wait for ever.
         goodbyeTimer = loop.scheduleTask(in: Self.goodbyeGrace(after: signal)) { self.finish(.success(self.stoppedEnd(signal: signal))) }
         if goodbyesAnswered {
-            goodbyeAckTimer = loop.scheduleTask(in: Self.goodbyeAckLimit) {
-                guard !self.peerAnsweredGoodbye else { return }
+            heardSinceGoodbye = false
+            awaitGoodbyeAnswer(signal: signal)
+        }
+    }
+
+    /// Ends the session as unanswered after ``goodbyeAckLimit`` of silence without an answer;
+    /// frames still arriving (queued before the peer read the goodbye) push the limit back.
+    private func awaitGoodbyeAnswer(signal: Int32) {
+        goodbyeAckTimer = loop.scheduleTask(in: Self.goodbyeAckLimit) {
+            guard !self.peerAnsweredGoodbye else { return }
+            if self.heardSinceGoodbye {
+                self.heardSinceGoodbye = false
+                self.awaitGoodbyeAnswer(signal: signal)
+            } else {
                 self.finish(.success(.stoppedUnanswered(signal: signal)))
             }
         }

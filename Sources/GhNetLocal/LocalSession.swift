@@ -273,8 +273,9 @@ public final class LocalSession: Sendable {
             if case .success(.peerSaidGoodbye(let reason)) = outcome { logger.info("the agent ended the session: \(reason)") }
             logger.info("disconnected from \(target.displayName)")
         case .success(.stoppedUnanswered):
-            // The session is kept (`bridge`): the farewell says goodbye again over a new transport.
-            logger.info("\(target.displayName) did not answer the goodbye, which may have been lost with the link; disconnected")
+            // With resume agreed the session is kept (`bridge`), and the farewell says goodbye
+            // again over a new transport.
+            logger.info("\(target.displayName) did not confirm the end of the session: the goodbye may have been lost with the link; disconnected")
         case .success(.linkClosed):
             throw LocalSessionError.linkLost(target: target.displayName, status: status, stderr: tail)
         case .success(.linkDead(let silence)):

@@ -137,14 +137,28 @@ extension FrameSessionTests {
         #expect(try await end.value == .stoppedUnanswered(signal: StopSignals.userRequest))
     }
 
-    @Test func aGoodbyeNobodyAnswersEndsUnansweredAtTheLimit() async throws {
+    @Test func aGoodbyeNobodyAnswersEndsUnansweredAfterTheLimitOfSilence() async throws {
         let (end, channel) = try await stoppedSession()
         let ended = Mutex<FrameSession.End?>(nil)
         Task { let value = try await end.value; ended.withLock { $0 = value } }
         await channel.testingEventLoop.advanceTime(by: FrameSession.goodbyeAckLimit - .milliseconds(1))
-        // Frames the peer sent before it read the goodbye are no answer.
-        try await channel.writeInbound(encoded(.keepalive(nonce: 7)))
         #expect(await Self.poll { ended.withLock { $0 } } == nil, "still waiting for the answer")
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(await Self.poll { ended.withLock { $0 } } == .stoppedUnanswered(signal: StopSignals.userRequest))
+    }
+
+    @Test func framesStillArrivingPushTheAnswersLimitBackUpToTheGrace() async throws {
+        let (end, channel) = try await stoppedSession()
+        let ended = Mutex<FrameSession.End?>(nil)
+        Task { let value = try await end.value; ended.withLock { $0 = value } }
+        // Frames the peer sent before it read the goodbye are no answer, but show a live link.
+        await channel.testingEventLoop.advanceTime(by: FrameSession.goodbyeAckLimit - .seconds(1))
+        try await channel.writeInbound(encoded(.keepalive(nonce: 7)))
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(await Self.poll { ended.withLock { $0 } } == nil, "the limit was pushed back")
+        // Silence from then on: unanswered at the goodbye's grace.
+        await channel.testingEventLoop.advanceTime(by: FrameSession.goodbyeGrace - FrameSession.goodbyeAckLimit - .milliseconds(1))
+        #expect(await Self.poll { ended.withLock { $0 } } == nil)
         await channel.testingEventLoop.advanceTime(by: .milliseconds(1))
         #expect(await Self.poll { ended.withLock { $0 } } == .stoppedUnanswered(signal: StopSignals.userRequest))
     }
@@ -273,6 +287,46 @@ extension FrameSessionTests {
         stop.requestStop()
         second.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         _ = try? await resumed.value
+    }
+
+    @Test func aSessionKeptAfterAnUnansweredGoodbyeSaysItAgainOverTheNextLink() async throws {
+        let first = NIOAsyncTestingChannel()
+        let firstLink = try await first.testingEventLoop.executeInContext {
+            try first.pipeline.syncOperations.addHandler(OutputHalfClosure())
+            return try FrameLink.install(on: first)
+        }
+        let session = FrameSession(link: firstLink, logger: logger)
+        let local = hello(.local)
+        var agent = hello(.agent)
+        async let agreement = session.handshake(ours: local)
+        try await first.writeInbound(encoded(.hello(agent)))
+        _ = try await agreement
+        let stop = StopSignals([])
+        stop.requestStop()
+        let served = Task { try await session.serve(stop: stop) { _ in } }
+        _ = try await frames(on: first) { $0.contains(where: Self.isGoodbye) }
+        first.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try await served.value == .stoppedUnanswered(signal: StopSignals.userRequest))
+
+        // The farewell: a new link resumes the session, and serving with a new stop says goodbye again.
+        let second = NIOAsyncTestingChannel(loop: first.testingEventLoop)
+        let secondLink = try await second.testingEventLoop.executeInContext {
+            try second.pipeline.syncOperations.addHandler(OutputHalfClosure())
+            return try FrameLink.install(on: second)
+        }
+        session.attach(secondLink)
+        agent.session = local.session
+        async let again = session.handshake(ours: local)
+        try await second.writeInbound(encoded(.hello(agent)))
+        #expect(try await again.isResumed)
+        let farewell = StopSignals([])
+        farewell.requestStop(SIGTERM)
+        let resumed = Task { try await session.serve(stop: farewell) { _ in } }
+        let sent = try await frames(on: second) { $0.contains(where: Self.isGoodbye) }
+        #expect(sent.contains(where: Self.isGoodbye), "the goodbye goes out again")
+        try await second.writeInbound(encoded(.goodbye(reason: "goodbye received")))
+        second.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try await resumed.value == .stopped(signal: SIGTERM))
     }
 
     @Test func aPeerResumingASessionThisSideDoesNotHoldEndsTheHandshake() async throws {

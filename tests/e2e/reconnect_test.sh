@@ -161,7 +161,7 @@ wait_exit "$BRIDGE_PID" 20 || true
 took=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "    gh-net exited $took ms after SIGTERM"
 check "SIGTERM ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
-check "it says the goodbye went unanswered" grep -q "local: root@cs did not answer the goodbye" "$log8"
+check "it says the end was not confirmed" grep -q "local: root@cs did not confirm the end of the session" "$log8"
 check "then reaches the codespace once more to end the session" grep -q "local: reached root@cs again: ending the session" "$log8"
 check "within the answer's 5 s and a new transport ($took ms)" test "$took" -lt 12000
 check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$log8"
