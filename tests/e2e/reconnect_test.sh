@@ -52,6 +52,31 @@ traffic_checks() {
   check "the upload across the drop came back whole ($(cat "$WORK/$1.upload" 2>/dev/null))" grep -q "^intact" "$WORK/$1.upload"
 }
 
+# taken_over_while_away LOG_A LOG_B — a first laptop's gh-net ($laptop_a) comes up, then is
+# frozen (it can neither notice the drop nor reconnect) while its SSH sessions drop and another
+# laptop's ($laptop_b) starts and takes the codespace over. The first is still frozen on return.
+taken_over_while_away() {
+  bridge_start "$1" --ssh root@cs
+  laptop_a=$BRIDGE_PID
+  wait_for_line "$1" "remote: agent: routes: installed" 60 || fail "the first laptop's handshake"
+  kill -STOP "$laptop_a"
+  drop_ssh_sessions
+  bridge_start "$2" --ssh root@cs
+  laptop_b=$BRIDGE_PID
+  check "the other laptop connects and takes over" wait_for_line "$2" "remote: agent: took over from the agent" 60
+}
+
+# other_laptop_unharmed LOG_B — the other laptop's gh-net still runs, was not taken over and
+# carries traffic; then it is stopped.
+other_laptop_unharmed() {
+  check "the other laptop still runs" kill -0 "$laptop_b"
+  check "and was not taken over" bash -c "! grep -q 'the agent ended the session' '$1'"
+  check "curl to corp works through it" curl_corp
+  kill -INT "$laptop_b"
+  wait_exit "$laptop_b" 20 || true
+  wait_no_agent 10 || true
+}
+
 log=$WORK/bridge.log
 bridge_start "$log" --ssh root@cs
 wait_for_line "$log" "remote: agent: routes: installed" 60 || { fail "bridge up"; cat "$log"; finish; }
@@ -175,14 +200,7 @@ for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 echo "- a stop while reconnecting after another laptop took the codespace over: that one is left alone"
 log6=$WORK/first-laptop.log
 log7=$WORK/other-laptop.log
-bridge_start "$log6" --ssh root@cs
-laptop_a=$BRIDGE_PID
-wait_for_line "$log6" "remote: agent: routes: installed" 60 || fail "first laptop's handshake"
-kill -STOP "$laptop_a"  # it cannot notice the drop, nor reconnect, while the other takes over
-drop_ssh_sessions
-bridge_start "$log7" --ssh root@cs
-laptop_b=$BRIDGE_PID
-check "the other laptop connects and takes over" wait_for_line "$log7" "remote: agent: routes: installed" 60
+taken_over_while_away "$log6" "$log7"
 kill -CONT "$laptop_a"
 # Stopped once it saw the drop, so that the stop comes while reconnecting (one seen first
 # would go out as a goodbye on the dead link, unanswered, and lead to the same last attempt).
@@ -192,37 +210,20 @@ wait_exit "$laptop_a" 20 || true
 check "the first laptop's stop ends it with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "its last attempt found nothing to end" grep -q "local: root@cs no longer held the session, so nothing was left to end" "$log6"
 check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log6'"
-check "the other laptop still runs" kill -0 "$laptop_b"
-check "and was not taken over" bash -c "! grep -q 'the agent ended the session' '$log7'"
-check "curl to corp works through it" curl_corp
-kill -INT "$laptop_b"
-wait_exit "$laptop_b" 20 || true
-wait_no_agent 10 || true
+other_laptop_unharmed "$log7"
 
 echo "- a reconnect after another laptop took the codespace over: it leaves that one alone and ends"
 log9=$WORK/away-laptop.log
 log10=$WORK/new-laptop.log
-bridge_start "$log9" --ssh root@cs
-laptop_a=$BRIDGE_PID
-wait_for_line "$log9" "remote: agent: routes: installed" 60 || fail "the away laptop's handshake"
-kill -STOP "$laptop_a"
-drop_ssh_sessions
-bridge_start "$log10" --ssh root@cs
-laptop_b=$BRIDGE_PID
-check "the other laptop connects and takes over" wait_for_line "$log10" "remote: agent: took over from the agent" 60
+taken_over_while_away "$log9" "$log10"
 new_agent=$(lock_holder)
 kill -CONT "$laptop_a"
 wait_exit "$laptop_a" 30 || true
 check "the first laptop's reconnect ends it with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "and says why" grep -q "root@cs: another gh-net took this codespace over while the link was down" "$log9"
 check "it tried once, and not again" test "$(count_lines "$log9" "reconnecting in")" = 1
-check "the other laptop still runs" kill -0 "$laptop_b"
-check "and was not taken over" bash -c "! grep -q 'the agent ended the session' '$log10'"
-check "its agent still serves ($new_agent)" test "$(lock_holder)" = "$new_agent"
-check "curl to corp works through it" curl_corp
-kill -INT "$laptop_b"
-wait_exit "$laptop_b" 20 || true
-wait_no_agent 10 || true
+check "the other laptop's agent still serves ($new_agent)" test "$(lock_holder)" = "$new_agent"
+other_laptop_unharmed "$log10"
 
 echo "- the codespace cannot be reached for longer than --resume-grace"
 log4=$WORK/grace.log
