@@ -261,7 +261,7 @@ public final class ActivityMonitor: Sendable {
         let seconds = Double((now - record.opened).components.attoseconds) / 1e18 + Double((now - record.opened).components.seconds)
         logger.info("""
             \(record.proto.rawValue.lowercased()) \(record.source) → \(record.destination) \(final) \
-            (up \(Format.bytes(record.bytesUp)), down \(Format.bytes(record.bytesDown)), \(String(format: "%.1f", seconds)) s)
+            (up \(Format.bytes(record.bytesUp)), down \(Format.bytes(record.bytesDown)), \(Format.oneDecimal(seconds)) s)
             """)
     }
 

@@ -23,6 +23,12 @@ public enum Format {
         }
     }
 
+    /// A non-negative number with one decimal, rounded: `0.0`, `2.5`, `12.3` (negative shows as `0.0`).
+    public static func oneDecimal(_ value: Double) -> String {
+        let tenths = value > 0 ? Int((min(value, 1e15) * 10).rounded()) : 0
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
     /// A rate in bytes per second: `0 B/s`, `1.2 MiB/s`.
     public static func rate(_ bytesPerSecond: UInt64) -> String {
         bytes(bytesPerSecond) + "/s"

@@ -15,6 +15,18 @@ import Testing
         #expect(Format.bytes(count).count <= 8)
     }
 
+    @Test func oneDecimal() {
+        #expect(Format.oneDecimal(0) == "0.0")
+        #expect(Format.oneDecimal(0.04) == "0.0")
+        #expect(Format.oneDecimal(0.05) == "0.1")
+        #expect(Format.oneDecimal(2.5) == "2.5")
+        #expect(Format.oneDecimal(12.34) == "12.3")
+        #expect(Format.oneDecimal(9.96) == "10.0")
+        #expect(Format.oneDecimal(-3) == "0.0")
+        #expect(Format.oneDecimal(.infinity) == "1000000000000000.0", "clamped, never a trap")
+        #expect(Format.oneDecimal(.nan) == "0.0")
+    }
+
     @Test func rates() {
         #expect(Format.rate(0) == "0 B/s")
         #expect(Format.rate(1_258_291) == "1.2 MiB/s")
