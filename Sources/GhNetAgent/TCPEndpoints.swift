@@ -310,17 +310,19 @@ final class TCPEndpoints: @unchecked Sendable {
         _ = packet.withUnsafeBytes { writePacket(UnsafeRawBufferPointer(rebasing: $0[0..<written]), payload, device) }
     }
 
+    /// Keeps a task scheduled no later than the connection's next deadline. A deadline that moved
+    /// later (the usual case: every acknowledgment pushes the retransmission deadline back) or
+    /// went away keeps the task already scheduled, which then fires early, finds nothing due
+    /// (``TCPConnection/timerFired(now:)`` allows that) and arms the next one: cancelling and
+    /// scheduling again for every segment cost several percent of the agent's time.
     private func armTimer(_ entry: Entry, flow: TCPFlowKey) {
-        let deadline = entry.connection.nextDeadline
-        guard deadline != entry.timerDeadline else { return }
+        guard let deadline = entry.connection.nextDeadline else { return }
+        if let armed = entry.timerDeadline, armed <= deadline { return }
         entry.timer?.cancel()
         entry.timerDeadline = deadline
-        guard let deadline else {
-            entry.timer = nil
-            return
-        }
         entry.timer = loop.scheduleTask(deadline: .uptimeNanoseconds(deadline.nanoseconds)) { [weak self, weak entry] in
             guard let self, let entry, self.connections[flow] === entry else { return }
+            entry.timer = nil
             entry.timerDeadline = nil
             entry.connection.timerFired(now: self.now)
             self.pump(entry, flow: flow, payload: nil, reopening: nil)

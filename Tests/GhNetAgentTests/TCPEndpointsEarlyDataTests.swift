@@ -1,6 +1,7 @@
 import GhNetAddress
 import GhNetCore
 import GhNetPackets
+import GhNetTCP
 import GhNetWire
 import Logging
 import NIOCore
@@ -138,5 +139,21 @@ extension TCPEndpointsEarlyDataTests {
         // The credit granted in the open is 64 KiB: 100 KiB at once is beyond it.
         endpoints.frame(.data(stream: stream, offset: 0, payload: ByteBuffer(repeating: 1, count: 100 << 10)))
         #expect(resets(wire) == [.flowControlViolation])
+    }
+}
+
+/// The one timer per connection: scheduled lazily, it still fires when something is due.
+extension TCPEndpointsEarlyDataTests {
+    @Test func aSYNACKTheAppNeverAcknowledgesIsSentAgainAfterTheTimeout() async throws {
+        let (endpoints, wire, loop) = makeEndpoints(earlyData: false)
+        try connectOnce(endpoints, wire)
+        let first = try #require(wire.segments.last)
+        // The endpoints use the real clock; the embedded loop runs what is due when told to.
+        // (A busy machine may sleep longer: then more than one may have gone again.)
+        try await Task.sleep(for: TCPConfiguration().initialRetransmissionTimeout + .milliseconds(100))
+        loop.advanceTime(to: .now())
+        let segments = wire.segments
+        #expect(segments.count >= 2)
+        #expect(segments.allSatisfy { $0.flags == [.syn, .ack] && $0.sequenceNumber == first.sequenceNumber })
     }
 }
