@@ -6,7 +6,10 @@ import Foundation
 public final class StopSignals: @unchecked Sendable {
     private let lock = NSLock()
     private var received: Int32?
-    private var waiters: [UInt64: CheckedContinuation<Int32?, Never>] = [:]
+    /// A SIGINT or the quit key came after the first stop (see ``waitForRepeat()``).
+    private var insisted = false
+    /// Each waiter with what it waits for: the first stop (false) or an insisting one (true).
+    private var waiters: [UInt64: (insistence: Bool, continuation: CheckedContinuation<Int32?, Never>)] = [:]
     private var sources: [any DispatchSourceSignal] = []
 
     /// Starts watching the given signals.
@@ -34,20 +37,32 @@ public final class StopSignals: @unchecked Sendable {
     /// Waits for the first signal and gives its number; `nil` when the waiting task is
     /// cancelled first.
     public func wait() async -> Int32? {
+        await wait(insistence: false)
+    }
+
+    /// Waits until the user insists — a SIGINT or the quit key after the first stop: stop without
+    /// waiting for the clean-up — and gives the first stop's number; `nil` when the waiting task
+    /// is cancelled first. A repeated SIGHUP or SIGTERM does not count: a terminal that closes
+    /// sends SIGHUP twice (the shell and the kernel), and a supervisor's SIGTERM means "clean up".
+    public func waitForRepeat() async -> Int32? {
+        await wait(insistence: true)
+    }
+
+    private func wait(insistence: Bool) async -> Int32? {
         let id = UInt64.random(in: 0...UInt64.max)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
                 lock.lock()
-                if let received { lock.unlock(); continuation.resume(returning: received); return }
+                if insistence ? insisted : received != nil { lock.unlock(); continuation.resume(returning: received); return }
                 if Task.isCancelled { lock.unlock(); continuation.resume(returning: nil); return }
-                waiters[id] = continuation
+                waiters[id] = (insistence, continuation)
                 lock.unlock()
             }
         } onCancel: {
             lock.lock()
             let waiter = waiters.removeValue(forKey: id)
             lock.unlock()
-            waiter?.resume(returning: nil)
+            waiter?.continuation.resume(returning: nil)
         }
     }
 
@@ -72,12 +87,16 @@ public final class StopSignals: @unchecked Sendable {
 
     private func fire(_ number: Int32) {
         lock.lock()
-        if received == nil { received = number }
-        let ready = waiters.values
-        waiters.removeAll()
+        if received == nil {
+            received = number
+        } else if number == SIGINT || number == Self.userRequest {
+            insisted = true
+        }
+        let ready = waiters.filter { !$0.value.insistence || insisted }
+        for id in ready.keys { waiters[id] = nil }
         let value = received
         lock.unlock()
-        for waiter in ready { waiter.resume(returning: value) }
+        for waiter in ready.values { waiter.continuation.resume(returning: value) }
     }
 
     /// A name for a signal number, for log lines.

@@ -91,6 +91,13 @@ public final class LocalSession: Sendable {
         // sockets there, and the next transport's link must join them.
         let run = Run(loop: MultiThreadedEventLoopGroup.singleton.next())
         defer { run.held?.close() }
+        // A second stop while the first one's clean-up runs: stop waiting for the codespace.
+        let insisting = Task {
+            guard await stop.waitForRepeat() != nil else { return }
+            logger.warning("stopping at once: not waiting for \(options.target.displayName) to clean up")
+            await run.cut.cut()
+        }
+        defer { insisting.cancel() }
         while true {
             var served = false
             // The agent gives a lost session up after its grace: so do we, closing its sockets.
@@ -150,6 +157,7 @@ public final class LocalSession: Sendable {
     /// the user should know if the goodbye did not get through.
     private func farewell(identity: ExecutableIdentity, run: Run, stop: StopSignals) async -> String? {
         guard let held = run.held else { return nil }
+        guard !run.cut.isCut else { return parting(run) }
         guard ContinuousClock.now - run.heldSince < options.resumeGrace else {
             // The agent has given the session up by now, and cleaned up by itself.
             held.close()
@@ -211,6 +219,8 @@ public final class LocalSession: Sendable {
         var heldSince = ContinuousClock.now
         /// The cipher options the last transport was given (nil before the first).
         var sshOptions: [String]?
+        /// Closes the transports under way at a second stop.
+        let cut = TransportCut()
         /// This run's id, given to every agent it starts (`--run`): an agent of another run is
         /// another `gh-net start`, which a reconnect does not take the codespace back from.
         let id = String(UInt64.random(in: 1...UInt64.max), radix: 16)
@@ -246,6 +256,8 @@ public final class LocalSession: Sendable {
         } catch {
             throw LocalSessionError.cannotStartTransport("\(error)")
         }
+        run.cut.register(transport.link)
+        defer { run.cut.unregister(transport.link) }
         let outcome: Result<FrameSession.End, any Error>
         do {
             outcome = .success(try await bridge(identity: identity, link: transport.link, stop: stop, run: run, served: &served,
@@ -254,9 +266,9 @@ public final class LocalSession: Sendable {
             outcome = .failure(error)
         }
         await transport.link.close()
-        // A stop before serving (ssh still connecting or prompting, SIGINT ignored), or a goodbye
-        // the link never answered (ssh waits on a dead connection): end it now.
-        let deadEnd = (stop.requested != nil && !served) || Self.isUnansweredStop(outcome)
+        // A stop before serving (ssh still connecting or prompting, SIGINT ignored), a goodbye
+        // the link never answered (ssh waits on a dead connection), or a second stop: end it now.
+        let deadEnd = (stop.requested != nil && !served) || Self.isUnansweredStop(outcome) || run.cut.isCut
         let status = await transport.stop(grace: deadEnd ? .zero : .seconds(5))
 
         let tail = transport.stderrTail.snapshot

@@ -197,6 +197,30 @@ check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^
 check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log8'"
 for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 
+echo "- a second Ctrl-C while the goodbye waits for its answer: gh-net ends at once"
+log11=$WORK/insist.log
+bridge_start "$log11" --ssh root@cs
+wait_for_line "$log11" "remote: agent: routes: installed" 60 || fail "insisting stop's handshake"
+frozen=($(ssh_session_pids))
+kill -STOP "${frozen[@]}"
+holder=$(lock_holder)
+kill -INT "$BRIDGE_PID"
+sleep 1
+t0=$(date +%s%N)
+kill -INT "$BRIDGE_PID"
+wait_exit "$BRIDGE_PID" 10 || true
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "    gh-net exited $took ms after the second SIGINT"
+check "it exits with code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "at once ($took ms), without the 5 s the answer may take" test "$took" -lt 2000
+check "saying it does not wait" grep -q "stopping at once: not waiting for root@cs to clean up" "$log11"
+check "and makes no last attempt" bash -c "! grep -q 'telling root@cs to end the session' '$log11'"
+check "and says how long the codespace keeps the session" grep -q "root@cs keeps its routes and DNS hook for up to 180 s" "$log11"
+check "the agent does keep it" kill -0 "$holder"
+for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+kill -TERM "$holder" 2>/dev/null
+wait_no_agent 10 || true
+
 echo "- a stop while reconnecting after another laptop took the codespace over: that one is left alone"
 log6=$WORK/first-laptop.log
 log7=$WORK/other-laptop.log
