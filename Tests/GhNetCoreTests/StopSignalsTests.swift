@@ -27,36 +27,24 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func aRepeatWaitEndsOnlyAtTheSecondStop() async {
         let stop = StopSignals([])
-        let ended = Mutex(false)
-        let repeated = Task {
-            let first = await stop.waitForRepeat()
-            ended.withLock { $0 = true }
-            return first
-        }
+        let repeated = RepeatWatch(stop)
         stop.requestStop(StopSignals.timeUp)
         #expect(await stop.wait() == StopSignals.timeUp, "the first stop ends a plain wait")
-        try? await Task.sleep(for: .milliseconds(20))
-        #expect(ended.withLock { $0 } == false, "but not the repeat wait")
+        #expect(await repeated.isStillWaiting(), "but not the repeat wait")
         stop.requestStop()
-        #expect(await repeated.value == StopSignals.timeUp, "the second ends the repeat wait, giving the first stop")
+        #expect(await repeated.task.value == StopSignals.timeUp, "the second ends the repeat wait, giving the first stop")
         #expect(stop.requested == StopSignals.timeUp)
     }
 
     @Test func aRepeatedHangUpOrTerminationIsNoInsistence() async {
         let stop = StopSignals([])
-        let ended = Mutex(false)
-        let repeated = Task {
-            let first = await stop.waitForRepeat()
-            ended.withLock { $0 = true }
-            return first
-        }
+        let repeated = RepeatWatch(stop)
         stop.requestStop(SIGHUP)
         stop.requestStop(SIGHUP)
         stop.requestStop(SIGTERM)
-        try? await Task.sleep(for: .milliseconds(20))
-        #expect(ended.withLock { $0 } == false, "a closing terminal and a supervisor mean: clean up")
+        #expect(await repeated.isStillWaiting(), "a closing terminal and a supervisor mean: clean up")
         stop.requestStop(SIGINT)
-        #expect(await repeated.value == SIGHUP)
+        #expect(await repeated.task.value == SIGHUP)
     }
 
     @Test func aRepeatWaitThatIsCancelledEndsEmpty() async {
@@ -65,5 +53,32 @@ import Testing
         let repeated = Task { await stop.waitForRepeat() }
         repeated.cancel()
         #expect(await repeated.value == nil)
+    }
+}
+
+/// A ``StopSignals/waitForRepeat()`` under way, and whether it has ended.
+struct RepeatWatch {
+    /// Set once the wait ended.
+    final class Flag: Sendable {
+        let value = Atomic(false)
+    }
+
+    let task: Task<Int32?, Never>
+    private let ended = Flag()
+
+    init(_ stop: StopSignals) {
+        let ended = self.ended
+        task = Task {
+            let first = await stop.waitForRepeat()
+            ended.value.store(true, ordering: .sequentiallyConsistent)
+            return first
+        }
+    }
+
+    /// True when the wait has not ended 20 ms from now (a busy machine can only make this pass
+    /// wrongly, never fail wrongly).
+    func isStillWaiting() async -> Bool {
+        try? await Task.sleep(for: .milliseconds(20))
+        return !ended.value.load(ordering: .sequentiallyConsistent)
     }
 }

@@ -66,6 +66,37 @@ taken_over_while_away() {
   check "the other laptop connects and takes over" wait_for_line "$2" "remote: agent: took over from the agent" 60
 }
 
+# stop_timed SIGNAL PID SECONDS — sends SIGNAL to gh-net PID and waits at most SECONDS for it
+# to exit: $took is how many ms that took, $EXIT_CODE its exit code.
+stop_timed() {
+  local t0
+  t0=$(date +%s%N)
+  kill "-$1" "$2"
+  wait_exit "$2" "$3" || true
+  took=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "    gh-net exited $took ms after SIG$1"
+}
+
+# up_then_frozen LOG — gh-net comes up, then its SSH session's sshd processes (pids in $frozen)
+# are frozen: the link is dead, and nothing has noticed yet.
+up_then_frozen() {
+  bridge_start "$1" --ssh root@cs
+  wait_for_line "$1" "remote: agent: routes: installed" 60 || fail "handshake before the freeze"
+  frozen=($(ssh_session_pids))
+  kill -STOP "${frozen[@]}"
+}
+
+# codespace_cleaned_up LOG — the agent cleaned up and is gone, with its routes and DNS hook,
+# and gh-net said nothing about the codespace keeping the session.
+codespace_cleaned_up() {
+  check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$1"
+  wait_no_agent 5 || true
+  check "no agent is left in the codespace" test -z "$(agents_in_cs)"
+  check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
+  check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
+  check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$1'"
+}
+
 # other_laptop_unharmed LOG_B — the other laptop's gh-net still runs, was not taken over and
 # carries traffic; then it is stopped.
 other_laptop_unharmed() {
@@ -140,12 +171,8 @@ kill -STOP "$GHNET_CS_SSHD_PID"  # new SSH connections hang in the banner exchan
 drop_ssh_sessions
 wait_for_line "$log2" "reconnecting in 1 s" 30 || fail "the second gh-net noticed the drop"
 sleep 0.5
-t0=$(date +%s%N)
-kill -TERM "$second"
-wait_exit "$second" 15 || true
-took=$(( ($(date +%s%N) - t0) / 1000000 ))
+stop_timed TERM "$second" 15
 kill -CONT "$GHNET_CS_SSHD_PID"
-echo "    gh-net exited $took ms after SIGTERM"
 check "SIGTERM while reconnecting ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "it tried to tell the codespace, for at most 5 s" bash -c "grep -q 'local: telling root@cs to end the session (at most 5 s' '$log2' && [ $took -lt 9000 ]"
 check "and says how long the codespace keeps the session" grep -q "root@cs keeps its routes and DNS hook for up to 180 s, for this session to come back" "$log2"
@@ -161,56 +188,29 @@ bridge_start "$log5" --ssh root@cs
 wait_for_line "$log5" "remote: agent: routes: installed" 60 || fail "farewell handshake"
 drop_ssh_sessions
 wait_for_line "$log5" "reconnecting in 1 s" 30 || fail "gh-net noticed the drop"
-t0=$(date +%s%N)
-kill -TERM "$BRIDGE_PID"
-wait_exit "$BRIDGE_PID" 15 || true
-echo "    gh-net exited $(( ($(date +%s%N) - t0) / 1000000 )) ms after SIGTERM"
+stop_timed TERM "$BRIDGE_PID" 15
 check "SIGTERM while reconnecting ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "it connected once more to say goodbye" grep -q "local: telling root@cs to end the session" "$log5"
-check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$log5"
-wait_no_agent 5 || true
-check "no agent is left in the codespace" test -z "$(agents_in_cs)"
-check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
-check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
-check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log5'"
+codespace_cleaned_up "$log5"
 
 echo "- a stop the link never carried (its sshd frozen, the drop not yet noticed): gh-net says goodbye again over a new transport"
 log8=$WORK/unanswered.log
-bridge_start "$log8" --ssh root@cs
-wait_for_line "$log8" "remote: agent: routes: installed" 60 || fail "unanswered goodbye's handshake"
-frozen=($(ssh_session_pids))
-kill -STOP "${frozen[@]}"
-t0=$(date +%s%N)
-kill -TERM "$BRIDGE_PID"
-wait_exit "$BRIDGE_PID" 20 || true
-took=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "    gh-net exited $took ms after SIGTERM"
+up_then_frozen "$log8"
+stop_timed TERM "$BRIDGE_PID" 20
 check "SIGTERM ends gh-net with exit code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "it says the end was not confirmed" grep -q "local: root@cs did not confirm the end of the session" "$log8"
 check "then reaches the codespace once more to end the session" grep -q "local: reached root@cs again: ending the session" "$log8"
 check "within the answer's 5 s and a new transport ($took ms)" test "$took" -lt 12000
-check "the agent cleaned up" grep -q "remote: agent: .*cleaned up" "$log8"
-wait_no_agent 5 || true
-check "no agent is left in the codespace" test -z "$(agents_in_cs)"
-check "no route through gh-net's device is left" bash -c "! ip -n $GHNET_NS_CS route | grep -q ghnet"
-check "resolv.conf is restored" bash -c "! ip netns exec $GHNET_NS_CS grep -q '^# gh-net: DNS hook' /etc/resolv.conf"
-check "and no word about the codespace keeping the session" bash -c "! grep -q 'keeps its routes and DNS hook' '$log8'"
+codespace_cleaned_up "$log8"
 for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 
 echo "- a second Ctrl-C while the goodbye waits for its answer: gh-net ends at once"
 log11=$WORK/insist.log
-bridge_start "$log11" --ssh root@cs
-wait_for_line "$log11" "remote: agent: routes: installed" 60 || fail "insisting stop's handshake"
-frozen=($(ssh_session_pids))
-kill -STOP "${frozen[@]}"
+up_then_frozen "$log11"
 holder=$(lock_holder)
 kill -INT "$BRIDGE_PID"
 sleep 1
-t0=$(date +%s%N)
-kill -INT "$BRIDGE_PID"
-wait_exit "$BRIDGE_PID" 10 || true
-took=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "    gh-net exited $took ms after the second SIGINT"
+stop_timed INT "$BRIDGE_PID" 10
 check "it exits with code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
 check "at once ($took ms), without the 5 s the answer may take" test "$took" -lt 2000
 check "saying it does not wait" grep -q "stopping at once: not waiting for root@cs to clean up" "$log11"
