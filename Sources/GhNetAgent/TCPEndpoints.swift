@@ -97,7 +97,8 @@ final class TCPEndpoints: @unchecked Sendable {
     /// Number of connections held.
     var count: Int { connections.count }
 
-    private var now: TCPInstant { TCPInstant(nanoseconds: UInt64(NIODeadline.now().uptimeNanoseconds)) }
+    /// The loop's clock (the real one, or an embedded loop's virtual one in tests).
+    private var now: TCPInstant { TCPInstant(nanoseconds: UInt64(loop.now.uptimeNanoseconds)) }
 
     // MARK: From the TUN
 

@@ -142,18 +142,44 @@ extension TCPEndpointsEarlyDataTests {
     }
 }
 
-/// The one timer per connection: scheduled lazily, it still fires when something is due.
+/// The one timer per connection, armed lazily: an early task finds nothing due and arms the
+/// next; nothing is lost or late. The endpoints read the embedded loop's virtual clock.
 extension TCPEndpointsEarlyDataTests {
-    @Test func aSYNACKTheAppNeverAcknowledgesIsSentAgainAfterTheTimeout() async throws {
+    @Test func aSYNACKTheAppNeverAcknowledgesIsSentAgainAtEachTimeout() throws {
         let (endpoints, wire, loop) = makeEndpoints(earlyData: false)
         try connectOnce(endpoints, wire)
         let first = try #require(wire.segments.last)
-        // The endpoints use the real clock; the embedded loop runs what is due when told to.
-        // (A busy machine may sleep longer: then more than one may have gone again.)
-        try await Task.sleep(for: TCPConfiguration().initialRetransmissionTimeout + .milliseconds(100))
-        loop.advanceTime(to: .now())
-        let segments = wire.segments
-        #expect(segments.count >= 2)
-        #expect(segments.allSatisfy { $0.flags == [.syn, .ack] && $0.sequenceNumber == first.sequenceNumber })
+        loop.advanceTime(by: .milliseconds(999))
+        #expect(wire.segments.count == 1, "nothing is due before the initial timeout")
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(wire.segments.count == 2, "sent again at 1 s")
+        loop.advanceTime(by: .seconds(2))
+        #expect(wire.segments.count == 3, "and again after the doubled timeout: the timer was armed anew")
+        #expect(wire.segments.allSatisfy { $0.flags == [.syn, .ack] && $0.sequenceNumber == first.sequenceNumber })
+    }
+
+    @Test func aDeadlineThatMovedLaterIsNeitherMissedNorEarly() throws {
+        let (endpoints, wire, loop) = makeEndpoints(earlyData: false)
+        try connectOnce(endpoints, wire)
+        let stream = try #require(openedStream(wire))
+        let synAck = try #require(wire.segments.last)
+        let server = synAck.sequenceNumber &+ 1
+        endpoints.segment(TCPSegmentHeader(sourcePort: 40000, destinationPort: 80, sequenceNumber: 1001, acknowledgmentNumber: server,
+                                           flags: [.ack], window: 65535), addresses: addresses(), payload: ByteBuffer())
+        // One byte to the app, its timer armed; acknowledged 100 ms later, when a second byte
+        // goes: the deadline moves later, and the task armed for the first stays.
+        endpoints.frame(.data(stream: stream, offset: 0, payload: ByteBuffer(string: "a")))
+        loop.advanceTime(by: .milliseconds(100))
+        endpoints.segment(TCPSegmentHeader(sourcePort: 40000, destinationPort: 80, sequenceNumber: 1001, acknowledgmentNumber: server &+ 1,
+                                           flags: [.ack], window: 65535), addresses: addresses(), payload: ByteBuffer())
+        endpoints.frame(.data(stream: stream, offset: 1, payload: ByteBuffer(string: "b")))
+        let sent = wire.segments.count
+        // That task fires within the minimum timeout of the second byte: nothing is due yet.
+        loop.advanceTime(by: TimeAmount(TCPConfiguration().minimumRetransmissionTimeout) - .milliseconds(1))
+        #expect(wire.segments.count == sent, "no retransmission before the second byte's timeout")
+        // The early task armed the real deadline: the second byte goes again.
+        loop.advanceTime(by: .seconds(5))
+        let again = wire.segments.dropFirst(sent)
+        #expect(!again.isEmpty && again.allSatisfy { $0.sequenceNumber == server &+ 1 }, "\(again)")
     }
 }
