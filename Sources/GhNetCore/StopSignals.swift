@@ -8,12 +8,17 @@ public final class StopSignals: @unchecked Sendable {
     private var received: Int32?
     /// A SIGINT or the quit key came after the first stop (see ``waitForRepeat()``).
     private var insisted = false
+    /// When the first stop came.
+    private var firstAt: ContinuousClock.Instant?
+    /// How long after the first stop a second one starts to count as insisting.
+    private let insistAfter: Duration
     /// Each waiter with what it waits for: the first stop (false) or an insisting one (true).
     private var waiters: [UInt64: (insistence: Bool, continuation: CheckedContinuation<Int32?, Never>)] = [:]
     private var sources: [any DispatchSourceSignal] = []
 
-    /// Starts watching the given signals.
-    public init(_ signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
+    /// Starts watching the given signals. `insistAfter`: see ``waitForRepeat()``.
+    public init(_ signals: [Int32] = [SIGINT, SIGTERM, SIGHUP], insistAfter: Duration = .milliseconds(500)) {
+        self.insistAfter = insistAfter
         for number in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -40,10 +45,12 @@ public final class StopSignals: @unchecked Sendable {
         await wait(insistence: false)
     }
 
-    /// Waits until the user insists — a SIGINT or the quit key after the first stop: stop without
-    /// waiting for the clean-up — and gives the first stop's number; `nil` when the waiting task
-    /// is cancelled first. A repeated SIGHUP or SIGTERM does not count: a terminal that closes
-    /// sends SIGHUP twice (the shell and the kernel), and a supervisor's SIGTERM means "clean up".
+    /// Waits until the user insists — a SIGINT or the quit key at least `insistAfter` (half a
+    /// second) after the first stop: stop without waiting for the clean-up — and gives the first
+    /// stop's number; `nil` when the waiting task is cancelled first. A habitual double Ctrl-C
+    /// comes sooner and does not count; nor does a repeated SIGHUP or SIGTERM: a terminal that
+    /// closes sends SIGHUP twice (the shell and the kernel), and a supervisor's SIGTERM means
+    /// "clean up".
     public func waitForRepeat() async -> Int32? {
         await wait(insistence: true)
     }
@@ -87,9 +94,11 @@ public final class StopSignals: @unchecked Sendable {
 
     private func fire(_ number: Int32) {
         lock.lock()
+        let now = ContinuousClock.now
         if received == nil {
             received = number
-        } else if number == SIGINT || number == Self.userRequest {
+            firstAt = now
+        } else if number == SIGINT || number == Self.userRequest, let firstAt, now - firstAt >= insistAfter {
             insisted = true
         }
         let ready = waiters.filter { !$0.value.insistence || insisted }

@@ -93,6 +93,8 @@ public final class LocalSession: Sendable {
         defer { run.held?.close() }
         // A second stop while the first one's clean-up runs: stop waiting for the codespace.
         let insisting = Task {
+            guard await stop.wait() != nil else { return }
+            logger.info("a second Ctrl-C stops without waiting for \(options.target.displayName) to clean up")
             guard await stop.waitForRepeat() != nil else { return }
             logger.warning("stopping at once: not waiting for \(options.target.displayName) to clean up")
             await run.cut.cut()
@@ -248,6 +250,8 @@ public final class LocalSession: Sendable {
                          farewell: (@Sendable () -> Void)? = nil) async throws {
         let target = options.target
         let sshOptions = await cipherOptions(run: run)
+        // A second stop during the probe: the last attempt is not made (`farewell` says why).
+        guard !run.cut.isCut else { return }
         let argv = target.argv(sshCommand: options.sshCommand, remoteCommand: ["sh"], unattended: unattended, sshOptions: sshOptions)
         logger.info("connecting to \(target.displayName)", metadata: ["build": "\(identity.summary)"])
         let transport: TransportProcess

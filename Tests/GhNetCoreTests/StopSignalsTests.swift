@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aRepeatWaitEndsOnlyAtTheSecondStop() async {
-        let stop = StopSignals([])
+        let stop = StopSignals([], insistAfter: .zero)
         let repeated = RepeatWatch(stop)
         stop.requestStop(StopSignals.timeUp)
         #expect(await stop.wait() == StopSignals.timeUp, "the first stop ends a plain wait")
@@ -36,8 +36,8 @@ import Testing
         #expect(stop.requested == StopSignals.timeUp)
     }
 
-    @Test func aRepeatedHangUpOrTerminationIsNoInsistence() async {
-        let stop = StopSignals([])
+    @Test(.timeLimit(.minutes(1))) func aRepeatedHangUpOrTerminationIsNoInsistence() async {
+        let stop = StopSignals([], insistAfter: .zero)
         let repeated = RepeatWatch(stop)
         stop.requestStop(SIGHUP)
         stop.requestStop(SIGHUP)
@@ -47,7 +47,17 @@ import Testing
         #expect(await repeated.task.value == SIGHUP)
     }
 
-    @Test func aRepeatWaitThatIsCancelledEndsEmpty() async {
+    @Test(.timeLimit(.minutes(1))) func aQuickDoubleStopIsNoInsistence() async {
+        let stop = StopSignals([], insistAfter: .seconds(600))
+        let repeated = RepeatWatch(stop)
+        stop.requestStop(SIGINT)
+        stop.requestStop(SIGINT)
+        #expect(await repeated.isStillWaiting(), "a habitual double Ctrl-C still cleans up")
+        repeated.task.cancel()
+        #expect(await repeated.task.value == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aRepeatWaitThatIsCancelledEndsEmpty() async {
         let stop = StopSignals([])
         stop.requestStop()
         let repeated = Task { await stop.waitForRepeat() }
