@@ -186,11 +186,17 @@ import Testing
 /// transport that does not take it, and reads again once it drains.
 @Suite struct FrameLinkInputHoldTests {
     /// A transport that takes no bytes: writes stay here, their promises pending, until released.
+    /// A close is only noted, with how many writes were pending then.
     final class StalledTransport: ChannelOutboundHandler {
         typealias OutboundIn = ByteBuffer
         var held: [EventLoopPromise<Void>?] = []
+        var pendingAtClose: Int?
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             held.append(promise)
+        }
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            pendingAtClose = held.count
+            promise?.succeed(())
         }
         func release() {
             let promises = held
@@ -321,5 +327,28 @@ import Testing
         let piece = read.getSlice(at: 100, length: 40_000)!
         let copied = piece.compactedIfSparse()
         #expect(copied == piece && copied.storageCapacity < 128 * 1024, "a piece under a fifth of its read is copied")
+    }
+}
+
+/// Finishing the output waits for what is queued: a channel whose input already ended would
+/// turn the output close into a full one and drop it (a goodbye's answer behind a download).
+@Suite struct FrameLinkFinishOutputTests {
+    @Test func theOutputClosesOnlyOnceEverythingQueuedIsWritten() throws {
+        let channel = EmbeddedChannel()
+        let transport = FrameLinkInputHoldTests.StalledTransport()
+        try channel.pipeline.syncOperations.addHandler(transport)
+        let link = try FrameLink.install(on: channel)
+        link.send(.data(stream: 9, offset: 0, payload: ByteBuffer(repeating: 0x5A, count: 100_000)))
+        link.send(.goodbye(reason: "goodbye received"))
+        channel.embeddedEventLoop.run()
+        #expect(!transport.held.isEmpty, "the transport has not taken the frames yet")
+        link.finishOutput()
+        channel.embeddedEventLoop.run()
+        #expect(transport.pendingAtClose == nil, "no close while frames wait")
+        transport.release()
+        channel.embeddedEventLoop.run()
+        transport.release()  // the empty write that marks the end of the queue
+        channel.embeddedEventLoop.run()
+        #expect(transport.pendingAtClose == 0, "closed once all was written")
     }
 }
