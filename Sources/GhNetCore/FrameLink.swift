@@ -98,7 +98,7 @@ public final class FrameLink: FrameSink, @unchecked Sendable {
 
     /// The stream channel.
     public let channel: any Channel
-    private let handler: FrameLinkHandler
+    let handler: FrameLinkHandler
 
     /// The loop everything about the link runs on.
     public var eventLoop: any EventLoop { channel.eventLoop }
@@ -279,6 +279,8 @@ final class FrameLinkHandler: ChannelInboundHandler {
     private var batch = FrameBatch()
     private var flushScheduled = false
     private var outputFinished = false
+    /// Completes when the output finished by ``finishOutput(promise:)`` is closed.
+    private var outputClosed: EventLoopFuture<Void>?
     private(set) var dropped: UInt64 = 0
 
     /// Above this many unwritten bytes no frame is read or handed out; `nil`: input is never held.
@@ -517,12 +519,21 @@ final class FrameLinkHandler: ChannelInboundHandler {
     }
 
     func finishOutput(promise: EventLoopPromise<Void>? = nil) {
+        // A second call (the agent's own stop finished the output, then its exit waits for it)
+        // completes when the first one's close does.
+        if let finishing = outputClosed {
+            if let promise { finishing.cascade(to: promise) }
+            return
+        }
         guard !outputFinished, let context else {
             promise?.succeed(())
             return
         }
         flush()
         outputFinished = true
+        let closed = context.eventLoop.makePromise(of: Void.self)
+        outputClosed = closed.futureResult
+        if let promise { closed.futureResult.cascade(to: promise) }
         // Closed once everything queued is written: a channel whose input has already ended
         // turns an output close into a full one, which would drop what is still queued (a
         // goodbye's answer behind a download, say). Writes complete in order, so an empty one
@@ -530,8 +541,8 @@ final class FrameLinkHandler: ChannelInboundHandler {
         let drained = context.eventLoop.makePromise(of: Void.self)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         drained.futureResult.whenComplete { _ in
-            guard let context = handler.value.context else { promise?.succeed(()); return }
-            context.close(mode: .output, promise: promise)
+            guard let context = handler.value.context else { closed.succeed(()); return }
+            context.close(mode: .output, promise: closed)
         }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: drained)
     }

@@ -351,4 +351,26 @@ import Testing
         channel.embeddedEventLoop.run()
         #expect(transport.pendingAtClose == 0, "closed once all was written")
     }
+
+    @Test func aSecondFinishWaitsForTheFirstOnesClose() throws {
+        let channel = EmbeddedChannel()
+        let transport = FrameLinkInputHoldTests.StalledTransport()
+        try channel.pipeline.syncOperations.addHandler(transport)
+        let link = try FrameLink.install(on: channel)
+        link.send(.goodbye(reason: "stopped by SIGTERM"))
+        channel.embeddedEventLoop.run()
+        link.finishOutput()
+        // The agent's exit: what is queued must be out before it closes the channel.
+        let second = channel.eventLoop.makePromise(of: Void.self)
+        var done = false
+        second.futureResult.whenComplete { _ in done = true }
+        link.handler.finishOutput(promise: second)
+        channel.embeddedEventLoop.run()
+        #expect(!done, "the first finish has not closed the output yet")
+        transport.release()
+        channel.embeddedEventLoop.run()
+        transport.release()
+        channel.embeddedEventLoop.run()
+        #expect(done && transport.pendingAtClose == 0)
+    }
 }
