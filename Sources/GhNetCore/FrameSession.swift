@@ -455,10 +455,11 @@ public final class FrameSession: FrameSink, @unchecked Sendable {
     /// The peer's goodbye: the answer to ours (the session then ends when the peer closes), or
     /// its own, which ends the session now (answered first, when both sides agreed to).
     private func peerSaidGoodbye(_ reason: String) {
-        guard stopSignal == nil else {
+        if stopSignal != nil {
             peerAnsweredGoodbye = true
             goodbyeAckTimer?.cancel()
-            guard goodbyesAnswered else { return finish(.success(.peerSaidGoodbye(reason))) }
+            // Without answers, a goodbye after ours ends the session at once, as it always did.
+            if !goodbyesAnswered { finish(.success(.peerSaidGoodbye(reason))) }
             return
         }
         // Only answered: this side closes once it has cleaned up, as without the answer.
