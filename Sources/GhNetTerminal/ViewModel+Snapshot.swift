@@ -16,7 +16,8 @@ extension ViewModel {
         case .reconnecting(let attempt): state = attempt == 1 ? "reconnecting" : "reconnecting (attempt \(attempt))"
         case .ended: state = "disconnected"
         }
-        if stopping && link != .ended { state = "stopping" }
+        let cleaningUp = stopping && link != .ended
+        if cleaningUp { state = "stopping" }
         self.init(
             target: target,
             state: state,
@@ -34,7 +35,8 @@ extension ViewModel {
                        ago: now - lookup.at)
             },
             lastWarning: lastWarning,
-            logPath: logPath
+            logPath: logPath,
+            stopping: cleaningUp
         )
     }
 }

@@ -80,6 +80,33 @@ sleep 1
 check "no agent left in the codespace" test -z "$(agents_in_cs)"
 tmx kill-session -t ui
 
+echo "- q while the codespace cannot answer: the view says q again quits without waiting, and it does"
+tmx new-session -d -s ui -x 132 -y 40 \
+  "ip netns exec $GHNET_NS_LAPTOP ${env_prefix[*]} $GHNET_BIN start -c octocat-fuzzy-potato-g4q5r6wxj3h7q; echo EXITED \$?; sleep 600"
+tmx set-option -t ui remain-on-exit on >/dev/null
+check "the connected view comes up" wait_screen 'gh net · connected' 60
+check "the key help says q quits" screen_has '^q quit'
+holder=$(agents_in_cs)
+frozen=($(ssh_session_pids))
+kill -STOP "${frozen[@]}"   # the link is dead and nothing has noticed yet
+tmx send-keys -t ui q
+check "after q the header says stopping" wait_screen 'gh net · stopping' 3
+check "and the key help says q again quits without waiting" wait_screen '^q again: quit without waiting' 3
+show
+sleep 1
+tmx send-keys -t ui q
+started=$(date +%s%N)
+check "q again: gh-net exits 0" wait_screen "EXITED 0" 5
+took=$(( ($(date +%s%N) - started) / 1000000 ))
+check "without waiting for the codespace's answer (${took} ms)" test "$took" -lt 3000
+check "the log says it did not wait" grep -q "stopping at once: not waiting for codespace" "$WORK/state/gh-net/gh-net.log"
+check "the terminal is back on the main screen" test "$(tmx display-message -p -t ui '#{alternate_on}')" = 0
+check "the agent keeps the session for its grace" kill -0 $holder
+for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+kill -TERM $holder 2>/dev/null || true
+check "the agent ends when told to" wait_no_agent 10
+tmx kill-session -t ui
+
 echo "- the picker's way out and its errors"
 tmx new-session -d -s ui -x 100 -y 30 "ip netns exec $GHNET_NS_LAPTOP ${env_prefix[*]} $GHNET_BIN start; echo EXITED \$?; sleep 600"
 wait_screen 'Choose a codespace' 20 || true
