@@ -2,7 +2,8 @@ import GhNetCore
 
 /// The POSIX-sh program the local side writes to the remote `sh`'s stdin. It checks the
 /// remote (OS, CPU, C library, TUN, sudo), finds this exact build in the remote user's cache
-/// folder or receives it over the same stdin, verifies and stores it atomically, and `exec`s it
+/// folder (or, where programs cannot run from it, the user's runtime folder) or receives it over
+/// the same stdin, verifies and stores it atomically, and `exec`s it
 /// as `agent` (passing the address the SSH connection comes from, `SSH_CONNECTION`, which
 /// the agent must never route into the tunnel). It reports each step as a `GHNET-BOOT …` line on stdout (see ``BootstrapLine``).
 ///
@@ -74,6 +75,19 @@ public struct BootstrapScript: Sendable {
         mkdir -p "$dir" 2>/dev/null && chmod 700 "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
         [ -O "$dir" ] || fail store "the cache folder $dir belongs to another user"
         bin=$dir/gh-net-\(sha256)
+        # Where programs cannot run (a file system mounted noexec; test -x says so too), the
+        # agent is kept in the user's own runtime folder instead, if it allows them.
+        runs() { : > "$1" 2>/dev/null && chmod 700 "$1" 2>/dev/null && [ -x "$1" ]; r=$?; rm -f "$1"; return $r; }
+        if [ ! -x "$bin" ] && ! runs "$dir/.gh-net-probe.$$"; then
+          alt=${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/gh-net}
+          if [ -n "$alt" ] && [ -O "$XDG_RUNTIME_DIR" ] && mkdir -p "$alt" 2>/dev/null && chmod 700 "$alt" 2>/dev/null &&
+             [ -O "$alt" ] && { [ -x "$alt/gh-net-\(sha256)" ] || runs "$alt/.gh-net-probe.$$"; }; then
+            dir=$alt
+            bin=$dir/gh-net-\(sha256)
+          else
+            fail noexec "programs cannot run from $dir (its file system is mounted noexec)${alt:+ nor from $alt}; point XDG_CACHE_HOME on the remote at a folder where they can"
+          fi
+        fi
         if [ -x "$bin" ] && [ "$(wc -c < "$bin" | tr -d ' ')" = \(size) ]; then
           say cached "$bin"
         else

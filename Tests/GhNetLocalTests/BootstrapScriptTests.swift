@@ -16,7 +16,9 @@ import Testing
         let stdout = Pipe()
         var received: [UInt8] = []
 
-        init(stubs: [String: String], environment overrides: [String: String?] = [:]) throws {
+        /// `cacheMountedNoexec`: the script runs in a mount namespace of its own (root only), with
+        /// a tmpfs mounted noexec on `XDG_CACHE_HOME`.
+        init(stubs: [String: String], environment overrides: [String: String?] = [:], cacheMountedNoexec: Bool = false) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-\(UUID().uuidString)")
             let bin = dir.appendingPathComponent("stubs")
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -25,7 +27,14 @@ import Testing
                 try ("#!/bin/sh\n" + body + "\n").write(to: path, atomically: true, encoding: .utf8)
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
             }
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            if cacheMountedNoexec {
+                try FileManager.default.createDirectory(at: dir.appendingPathComponent("cache"), withIntermediateDirectories: true)
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+                process.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c",
+                                     "mount -t tmpfs -o noexec,mode=700 tmpfs \"$XDG_CACHE_HOME\" && exec /bin/sh"]
+            } else {
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            }
             var environment: [String: String] = [
                 "PATH": bin.path + ":/usr/sbin:/usr/bin:/sbin:/bin",
                 "HOME": dir.path,
@@ -163,6 +172,45 @@ import Testing
         #expect(line?.hasPrefix("GHNET-BOOT error store the cache folder") == true && line?.hasSuffix("belongs to another user") == true,
                 "\(line ?? "nothing")")
         _ = run.finish()
+    }
+
+    @Test func whereTheCacheCannotRunProgramsTheRuntimeFolderKeepsTheAgent() throws {
+        guard getuid() == 0 else { return }
+        let script = Self.script(for: Self.fakeAgent)
+        let runtime = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: runtime) }
+        var first = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime.path], cacheMountedNoexec: true)
+        first.send(Array(script.text.utf8))
+        #expect(first.line(startingWith: "GHNET-BOOT send") == "GHNET-BOOT send \(Self.fakeAgent.count)")
+        first.send(Self.fakeAgent)
+        #expect(first.line(startingWith: "GHNET-BOOT stored") == "GHNET-BOOT stored \(runtime.path)/gh-net/gh-net-\(script.sha256)")
+        #expect(first.line(startingWith: "AGENT-RAN") != nil)
+        _ = first.finish()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: runtime.appendingPathComponent("gh-net").path) == ["gh-net-\(script.sha256)"],
+                "no probe file is left behind")
+
+        // The next start finds it there: nothing is sent again.
+        var second = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime.path], cacheMountedNoexec: true)
+        second.send(Array(script.text.utf8))
+        #expect(second.line(startingWith: "GHNET-BOOT cached") == "GHNET-BOOT cached \(runtime.path)/gh-net/gh-net-\(script.sha256)")
+        #expect(second.line(startingWith: "AGENT-RAN") != nil)
+        #expect(!second.finish().contains("GHNET-BOOT send"))
+    }
+
+    @Test func whereNoFolderCanRunProgramsTheScriptSaysWhyBeforeAnyTransfer() throws {
+        guard getuid() == 0 else { return }
+        let script = Self.script(for: Self.fakeAgent)
+        for runtime: String? in [nil, "/nonexistent-runtime-dir"] {
+            var run = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime], cacheMountedNoexec: true)
+            run.send(Array(script.text.utf8))
+            // The first status line: an error, not a request for the executable.
+            let line = run.line(startingWith: "GHNET-BOOT")
+            #expect(line?.hasPrefix("GHNET-BOOT error noexec programs cannot run from \(run.dir.path)/cache/gh-net (its file system is mounted noexec)") == true,
+                    "\(line ?? "nothing")")
+            #expect(line?.contains("XDG_CACHE_HOME") == true)
+            #expect(!run.finish().contains("GHNET-BOOT send"), "the agent is not sent where it could not run")
+        }
     }
 
     @Test func refusesACorruptedTransfer() throws {
