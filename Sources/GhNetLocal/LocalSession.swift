@@ -260,7 +260,7 @@ public final class LocalSession: Sendable {
         } catch {
             throw LocalSessionError.cannotStartTransport("\(error)")
         }
-        run.cut.register(transport.link)
+        run.cut.register(transport.link, onCut: transport.stopWaiting)
         defer { run.cut.unregister(transport.link) }
         let outcome: Result<FrameSession.End, any Error>
         do {

@@ -28,6 +28,8 @@ public final class TransportProcess: Sendable {
     private let exit: Task<TerminationStatus, any Error>
     /// Completes once everything the child wrote on stderr has been read into ``stderrTail``.
     private let stderrClosed: EventLoopFuture<Void>
+    /// Ends (finishes) when ``stopWaiting()`` is called: ``stop(grace:)`` then waits no longer.
+    private let hurried = AsyncStream<Void>.makeStream()
 
     /// Spawning failed before the child ran (e.g. the program is not on PATH).
     public struct LaunchFailed: Error, CustomStringConvertible {
@@ -114,15 +116,23 @@ public final class TransportProcess: Sendable {
     }
 
     /// Waits up to `grace` for the child to end by itself (after its stdin was closed), then
-    /// sends SIGTERM, and SIGKILL a second later. Gives the final status.
+    /// sends SIGTERM, and SIGKILL a second later. Gives the final status. ``stopWaiting()``, before
+    /// or during the grace, ends the grace at once.
     public func stop(grace: Duration) async -> TerminationStatus? {
         let exit = self.exit
         let pid = self.pid
+        let hurried = self.hurried.stream
         return await withTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask { try? await exit.value }
             group.addTask {
+                await withTaskGroup(of: Void.self) { waiting in
+                    waiting.addTask { try? await Task.sleep(for: grace) }
+                    waiting.addTask { for await _ in hurried {} }
+                    await waiting.next()
+                    waiting.cancelAll()
+                }
                 // Cancelled once the child has ended: its pid may belong to another process by then.
-                do { try await Task.sleep(for: grace) } catch { return nil }
+                guard !Task.isCancelled else { return nil }
                 kill(pid, SIGTERM)
                 do { try await Task.sleep(for: .seconds(1)) } catch { return nil }
                 kill(pid, SIGKILL)
@@ -134,6 +144,12 @@ public final class TransportProcess: Sendable {
             await drainStderr()
             return status
         }
+    }
+
+    /// Ends the grace of a ``stop(grace:)`` under way, or of the next one: the child is sent
+    /// SIGTERM without waiting for it to end by itself (a user's second stop).
+    public func stopWaiting() {
+        hurried.continuation.finish()
     }
 
     /// Waits (at most a second: a grandchild may hold the pipe) until the child's last stderr

@@ -1,6 +1,7 @@
 import GhNetCore
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 @testable import GhNetLocal
 
@@ -18,12 +19,16 @@ import Testing
         let cut = TransportCut()
         let (registered, registeredChannel) = try await makeLink()
         let (finished, finishedChannel) = try await makeLink()
-        cut.register(registered)
-        cut.register(finished)
+        let hurried = Counter(), leftAlone = Counter()
+        cut.register(registered, onCut: hurried.add)
+        cut.register(finished, onCut: leftAlone.add)
         cut.unregister(finished)
         #expect(!cut.isCut)
+        #expect(hurried.value == 0)
         await cut.cut()
         #expect(cut.isCut)
+        #expect(hurried.value == 1, "the transport under way is not waited for")
+        #expect(leftAlone.value == 0)
         try await registeredChannel.closeFuture.get()
         #expect(try await !registeredChannel.isActive, "the transport under way is closed")
         #expect(try await finishedChannel.isActive, "one that is over is left alone")
@@ -34,8 +39,17 @@ import Testing
         let cut = TransportCut()
         await cut.cut()
         let (late, channel) = try await makeLink()
-        cut.register(late)
+        let hurried = Counter()
+        cut.register(late, onCut: hurried.add)
         try await channel.closeFuture.get()
         #expect(try await !channel.isActive)
+        #expect(hurried.value == 1)
+    }
+
+    /// Counts calls of `add`, from any thread.
+    final class Counter: Sendable {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+        @Sendable func add() { count.withLock { $0 += 1 } }
     }
 }

@@ -68,4 +68,23 @@ import Testing
         }
         #expect(mask.map { $0 & (1 << (UInt64(SIGTERM) - 1)) == 0 } == true, "SIGTERM still ends it")
     }
+
+    @Test("a second stop ends the grace of a stop under way: a child that does not end by itself is not waited for")
+    func stopWaitingEndsTheGrace() async throws {
+        for hurryFirst in [false, true] {
+            let transport = try await TransportProcess.launch(argv: ["sleep", "30"], loop: MultiThreadedEventLoopGroup.singleton.next(),
+                                                              logger: Logger(label: "test"))
+            await transport.link.close()
+            if hurryFirst { transport.stopWaiting() }
+            let started = ContinuousClock.now
+            let stopping = Task { await transport.stop(grace: .seconds(20)) }
+            if !hurryFirst {
+                try await Task.sleep(for: .milliseconds(300))
+                transport.stopWaiting()
+            }
+            let status = await stopping.value
+            #expect(ContinuousClock.now - started < .seconds(5), "hurried before the stop: \(hurryFirst)")
+            #expect(status == .signaled(SIGTERM), "ended by SIGTERM, not by the grace's end: \(String(describing: status))")
+        }
+    }
 }

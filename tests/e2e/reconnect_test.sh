@@ -221,6 +221,24 @@ for pid in "${frozen[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 kill -TERM "$holder" 2>/dev/null
 wait_no_agent 10 || true
 
+echo "- a second Ctrl-C while the transport is slow to exit after the goodbye: gh-net ends at once"
+log12=$WORK/slow-exit.log
+slow_ssh=$WORK/slow-exit-ssh
+printf '#!/bin/sh\nssh -F %s "$@"\nexec sleep 30 <&- >&- 2>&-\n' "$GHNET_SSH_CONFIG" >"$slow_ssh"
+chmod 755 "$slow_ssh"
+ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="$slow_ssh" "$GHNET_BIN" start --gui false --ssh root@cs >"$log12" 2>&1 &
+BRIDGE_PID=$!
+STARTED_PIDS+=("$BRIDGE_PID")
+wait_for_line "$log12" "remote: agent: routes: installed" 60 || fail "handshake over the slow-to-exit transport"
+kill -INT "$BRIDGE_PID"
+wait_for_line "$log12" "remote: agent: .*cleaned up" 10 || fail "the goodbye was answered"
+sleep 1
+stop_timed INT "$BRIDGE_PID" 10
+check "it exits with code 0 (got $EXIT_CODE)" test "$EXIT_CODE" = 0
+check "at once ($took ms), not after the transport's 5 s grace" test "$took" -lt 2000
+check "no transport process is left" bash -c "! ip netns pids $GHNET_NS_LAPTOP | xargs -r ps -o args= -p | grep -q 'sleep 30'"
+wait_no_agent 10 || fail "the agent ended"
+
 echo "- a stop while reconnecting after another laptop took the codespace over: that one is left alone"
 log6=$WORK/first-laptop.log
 log7=$WORK/other-laptop.log
