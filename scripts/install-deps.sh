@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gh-net's tests and demo use, if any is missing. Needs root.
 set -euo pipefail
-packages=(iproute2 openssh-server openssh-client dnsmasq-base dnsutils python3 iputils-ping curl procps tmux gh)
+packages=(iproute2 openssh-server openssh-client dnsmasq-base dnsutils python3 iputils-ping curl procps tmux gh busybox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

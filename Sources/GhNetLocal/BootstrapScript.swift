@@ -75,17 +75,34 @@ public struct BootstrapScript: Sendable {
         mkdir -p "$dir" 2>/dev/null && chmod 700 "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
         [ -O "$dir" ] || fail store "the cache folder $dir belongs to another user"
         bin=$dir/gh-net-\(sha256)
-        # Where programs cannot run (a file system mounted noexec; test -x says so too), the
-        # agent is kept in the user's own runtime folder instead, if it allows them.
-        runs() { : > "$1" 2>/dev/null && chmod 700 "$1" 2>/dev/null && [ -x "$1" ]; r=$?; rm -f "$1"; return $r; }
-        if [ ! -x "$bin" ] && ! runs "$dir/.gh-net-probe.$$"; then
-          alt=${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/gh-net}
-          if [ -n "$alt" ] && [ -O "$XDG_RUNTIME_DIR" ] && mkdir -p "$alt" 2>/dev/null && chmod 700 "$alt" 2>/dev/null &&
-             [ -O "$alt" ] && { [ -x "$alt/gh-net-\(sha256)" ] || runs "$alt/.gh-net-probe.$$"; }; then
+        # Programs must be able to run from where the agent is kept. A file system mounted noexec
+        # refuses them whatever `test -x` says (busybox's looks at the mode bits only), so a tiny
+        # program is run there to find out: 0 it ran, 2 it could not be written, else refused.
+        runs() {
+          p=$1/.gh-net-probe.$$
+          trap 'rm -f "$p"; exit 1' HUP INT TERM
+          if printf '#!/bin/sh\\n' > "$p" 2>/dev/null && chmod 700 "$p" 2>/dev/null; then "$p" 2>/dev/null; r=$?; else r=2; fi
+          rm -f "$p"
+          trap - HUP INT TERM
+          return $r
+        }
+        # A folder of this user alone: a real folder (no symlink), ours, mode 700.
+        private_dir() {
+          [ -d "$1" ] && [ ! -L "$1" ] && [ -O "$1" ] || return 1
+          case $(ls -ld "$1" 2>/dev/null) in drwx------*) return 0 ;; *) return 1 ;; esac
+        }
+        runs "$dir"; r=$?
+        if [ "$r" != 0 ]; then
+          [ "$r" = 2 ] && fail store "cannot write to the cache folder $dir"
+          # The user's runtime folder keeps the agent instead, if it is theirs alone and runs it.
+          if [ -n "${XDG_RUNTIME_DIR:-}" ] && private_dir "$XDG_RUNTIME_DIR"; then
+            alt=$XDG_RUNTIME_DIR/gh-net
+            mkdir -p "$alt" 2>/dev/null && chmod 700 "$alt" 2>/dev/null && private_dir "$alt" && runs "$alt" ||
+              fail noexec "programs cannot run from $dir (its file system is mounted noexec), nor from $alt; point XDG_CACHE_HOME on the remote at a folder where they can"
             dir=$alt
             bin=$dir/gh-net-\(sha256)
           else
-            fail noexec "programs cannot run from $dir (its file system is mounted noexec)${alt:+ nor from $alt}; point XDG_CACHE_HOME on the remote at a folder where they can"
+            fail noexec "programs cannot run from $dir (its file system is mounted noexec), and XDG_RUNTIME_DIR names no private folder to use instead; point XDG_CACHE_HOME on the remote at a folder where they can"
           fi
         fi
         if [ -x "$bin" ] && [ "$(wc -c < "$bin" | tr -d ' ')" = \(size) ]; then

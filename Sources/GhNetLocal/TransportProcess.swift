@@ -29,6 +29,7 @@ public final class TransportProcess: Sendable {
     /// Completes once everything the child wrote on stderr has been read into ``stderrTail``.
     private let stderrClosed: EventLoopFuture<Void>
     /// Ends (finishes) when ``stopWaiting()`` is called: ``stop(grace:)`` then waits no longer.
+    /// A stop's wait on it, cancelled when the child ends, ends it too: hence one stop per transport.
     private let hurried = AsyncStream<Void>.makeStream()
 
     /// Spawning failed before the child ran (e.g. the program is not on PATH).
@@ -117,7 +118,7 @@ public final class TransportProcess: Sendable {
 
     /// Waits up to `grace` for the child to end by itself (after its stdin was closed), then
     /// sends SIGTERM, and SIGKILL a second later. Gives the final status. ``stopWaiting()``, before
-    /// or during the grace, ends the grace at once.
+    /// or during the grace, ends the grace at once. Called once per transport.
     public func stop(grace: Duration) async -> TerminationStatus? {
         let exit = self.exit
         let pid = self.pid

@@ -17,8 +17,9 @@ import Testing
         var received: [UInt8] = []
 
         /// `cacheMountedNoexec`: the script runs in a mount namespace of its own (root only), with
-        /// a tmpfs mounted noexec on `XDG_CACHE_HOME`.
-        init(stubs: [String: String], environment overrides: [String: String?] = [:], cacheMountedNoexec: Bool = false) throws {
+        /// a tmpfs mounted noexec on `XDG_CACHE_HOME`. `shell`: the remote's shell.
+        init(stubs: [String: String], environment overrides: [String: String?] = [:], cacheMountedNoexec: Bool = false,
+             shell: [String] = ["/bin/sh"]) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-\(UUID().uuidString)")
             let bin = dir.appendingPathComponent("stubs")
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
@@ -31,9 +32,10 @@ import Testing
                 try FileManager.default.createDirectory(at: dir.appendingPathComponent("cache"), withIntermediateDirectories: true)
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
                 process.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c",
-                                     "mount -t tmpfs -o noexec,mode=700 tmpfs \"$XDG_CACHE_HOME\" && exec /bin/sh"]
+                                     "mount -t tmpfs -o noexec,mode=700 tmpfs \"$XDG_CACHE_HOME\" && exec \"$@\"", "sh"] + shell
             } else {
-                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.executableURL = URL(fileURLWithPath: shell[0])
+                process.arguments = Array(shell.dropFirst())
             }
             var environment: [String: String] = [
                 "PATH": bin.path + ":/usr/sbin:/usr/bin:/sbin:/bin",
@@ -174,13 +176,24 @@ import Testing
         _ = run.finish()
     }
 
-    @Test func whereTheCacheCannotRunProgramsTheRuntimeFolderKeepsTheAgent() throws {
-        guard getuid() == 0 else { return }
-        let script = Self.script(for: Self.fakeAgent)
+    /// The remote shells the noexec tests run the script under: dash, and busybox's ash (whose
+    /// `test -x` does not notice a noexec mount) where it is installed.
+    static let shells: [[String]] = [["/bin/sh"]] + (FileManager.default.isExecutableFile(atPath: "/bin/busybox") ? [["/bin/busybox", "sh"]] : [])
+
+    /// A folder for `XDG_RUNTIME_DIR` with the given mode; removed by the caller.
+    static func runtimeFolder(mode: Int16 = 0o700) throws -> URL {
         let runtime = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: runtime.path)
+        return runtime
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounts a noexec tmpfs in a mount namespace"), arguments: shells)
+    func whereTheCacheCannotRunProgramsTheRuntimeFolderKeepsTheAgent(shell: [String]) throws {
+        let script = Self.script(for: Self.fakeAgent)
+        let runtime = try Self.runtimeFolder()
         defer { try? FileManager.default.removeItem(at: runtime) }
-        var first = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime.path], cacheMountedNoexec: true)
+        var first = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime.path], cacheMountedNoexec: true, shell: shell)
         first.send(Array(script.text.utf8))
         #expect(first.line(startingWith: "GHNET-BOOT send") == "GHNET-BOOT send \(Self.fakeAgent.count)")
         first.send(Self.fakeAgent)
@@ -191,25 +204,34 @@ import Testing
                 "no probe file is left behind")
 
         // The next start finds it there: nothing is sent again.
-        var second = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime.path], cacheMountedNoexec: true)
+        var second = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime.path], cacheMountedNoexec: true, shell: shell)
         second.send(Array(script.text.utf8))
         #expect(second.line(startingWith: "GHNET-BOOT cached") == "GHNET-BOOT cached \(runtime.path)/gh-net/gh-net-\(script.sha256)")
         #expect(second.line(startingWith: "AGENT-RAN") != nil)
         #expect(!second.finish().contains("GHNET-BOOT send"))
     }
 
-    @Test func whereNoFolderCanRunProgramsTheScriptSaysWhyBeforeAnyTransfer() throws {
-        guard getuid() == 0 else { return }
+    @Test(.enabled(if: getuid() == 0, "mounts a noexec tmpfs in a mount namespace"), arguments: shells)
+    func whereNoPrivateFolderCanRunProgramsTheScriptSaysWhyBeforeAnyTransfer(shell: [String]) throws {
         let script = Self.script(for: Self.fakeAgent)
-        for runtime: String? in [nil, "/nonexistent-runtime-dir"] {
-            var run = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime], cacheMountedNoexec: true)
+        let shared = try Self.runtimeFolder(mode: 0o755)
+        let elsewhere = try Self.runtimeFolder()
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("ghnet-boot-link-\(UUID().uuidString)")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: elsewhere)
+        defer { for url in [shared, elsewhere, link] { try? FileManager.default.removeItem(at: url) } }
+        // Unset, missing, open to others, or a symlink: not a folder of this user alone.
+        for runtime: String? in [nil, "/nonexistent-runtime-dir", shared.path, link.path] {
+            var run = try Run(stubs: [:], environment: ["XDG_RUNTIME_DIR": runtime], cacheMountedNoexec: true, shell: shell)
             run.send(Array(script.text.utf8))
             // The first status line: an error, not a request for the executable.
             let line = run.line(startingWith: "GHNET-BOOT")
-            #expect(line?.hasPrefix("GHNET-BOOT error noexec programs cannot run from \(run.dir.path)/cache/gh-net (its file system is mounted noexec)") == true,
-                    "\(line ?? "nothing")")
-            #expect(line?.contains("XDG_CACHE_HOME") == true)
+            #expect(line == "GHNET-BOOT error noexec programs cannot run from \(run.dir.path)/cache/gh-net (its file system is mounted noexec), "
+                        + "and XDG_RUNTIME_DIR names no private folder to use instead; point XDG_CACHE_HOME on the remote at a folder where they can",
+                    "runtime folder \(runtime ?? "unset")")
             #expect(!run.finish().contains("GHNET-BOOT send"), "the agent is not sent where it could not run")
+        }
+        for folder in [shared, elsewhere] {
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("gh-net").path), "nothing is made there")
         }
     }
 
