@@ -39,6 +39,15 @@ public final class StopSignals: @unchecked Sendable {
         return received
     }
 
+    /// Whether a SIGINT or the quit key now would insist (``waitForRepeat()``): the first stop
+    /// came at least `insistAfter` ago.
+    public var repeatWouldInsist: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let firstAt else { return false }
+        return ContinuousClock.now - firstAt >= insistAfter
+    }
+
     /// Waits for the first signal and gives its number; `nil` when the waiting task is
     /// cancelled first.
     public func wait() async -> Int32? {

@@ -71,7 +71,8 @@ public struct ConnectedView: Sendable {
                 let size = terminal.size
                 let snapshot = monitor.snapshot(maxFlows: size.height, maxLookups: size.height)
                 let rate = meter.record(up: snapshot.totalUp, down: snapshot.totalDown, at: snapshot.taken)
-                let model = ViewModel(snapshot: snapshot, link: link, stopping: stop.requested != nil, target: target, rate: rate,
+                let model = ViewModel(snapshot: snapshot, link: link, stopping: stop.requested != nil,
+                                      quitAgainStopsAtOnce: stop.repeatWouldInsist, target: target, rate: rate,
                                       lastWarning: logSink?.lastWarning, logPath: logPath)
                 let next = ConnectedLayout.render(model, width: size.width, height: size.height)
                 terminal.write(ScreenDiff.update(from: screen, to: next))

@@ -2,9 +2,10 @@ import GhNetLocal
 import GhNetUI
 
 extension ViewModel {
-    /// The connected view's model from what the monitor saw at one moment.
-    public init(snapshot: ActivityMonitor.Snapshot, link: ActivityMonitor.LinkState, stopping: Bool, target: String,
-                rate: (up: UInt64, down: UInt64), lastWarning: String?, logPath: String?) {
+    /// The connected view's model from what the monitor saw at one moment. `quitAgainStopsAtOnce`:
+    /// see `StopSignals.repeatWouldInsist`.
+    public init(snapshot: ActivityMonitor.Snapshot, link: ActivityMonitor.LinkState, stopping: Bool, quitAgainStopsAtOnce: Bool = false,
+                target: String, rate: (up: UInt64, down: UInt64), lastWarning: String?, logPath: String?) {
         let now = snapshot.taken
         var state: String
         var uptime = Duration.zero
@@ -16,8 +17,7 @@ extension ViewModel {
         case .reconnecting(let attempt): state = attempt == 1 ? "reconnecting" : "reconnecting (attempt \(attempt))"
         case .ended: state = "disconnected"
         }
-        let cleaningUp = stopping && link != .ended
-        if cleaningUp { state = "stopping" }
+        if stopping && link != .ended { state = "stopping" }
         self.init(
             target: target,
             state: state,
@@ -36,7 +36,7 @@ extension ViewModel {
             },
             lastWarning: lastWarning,
             logPath: logPath,
-            stopping: cleaningUp
+            quitAgainStopsAtOnce: stopping && quitAgainStopsAtOnce && link != .ended
         )
     }
 }

@@ -82,12 +82,12 @@ public struct ViewModel: Sendable, Equatable {
     public var lastWarning: String?
     /// Where the log goes while the view is up.
     public var logPath: String?
-    /// The user asked to stop and gh-net is still cleaning up: the key help then says that the
-    /// quit key again stops without waiting.
-    public var stopping: Bool
+    /// The user asked to stop, gh-net is still cleaning up, and the quit key again would now stop
+    /// it without waiting: the key help says so.
+    public var quitAgainStopsAtOnce: Bool
 
     public init(target: String, state: String, uptime: Duration, totals: Traffic, rate: Traffic, flows: [Flow], flowCount: Int,
-                lookups: [Lookup], lastWarning: String?, logPath: String?, stopping: Bool = false) {
+                lookups: [Lookup], lastWarning: String?, logPath: String?, quitAgainStopsAtOnce: Bool = false) {
         self.target = target
         self.state = state
         self.uptime = uptime
@@ -98,6 +98,6 @@ public struct ViewModel: Sendable, Equatable {
         self.lookups = lookups
         self.lastWarning = lastWarning
         self.logPath = logPath
-        self.stopping = stopping
+        self.quitAgainStopsAtOnce = quitAgainStopsAtOnce
     }
 }

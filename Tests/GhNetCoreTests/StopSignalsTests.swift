@@ -57,6 +57,17 @@ import Testing
         #expect(await repeated.task.value == nil)
     }
 
+    @Test func aRepeatWouldInsistOnlyOnceTheFirstStopIsOldEnough() {
+        let patient = StopSignals([], insistAfter: .seconds(600))
+        #expect(!patient.repeatWouldInsist, "nothing to repeat before a stop")
+        patient.requestStop()
+        #expect(!patient.repeatWouldInsist, "too soon after the first stop")
+        let prompt = StopSignals([], insistAfter: .zero)
+        #expect(!prompt.repeatWouldInsist)
+        prompt.requestStop(SIGTERM)
+        #expect(prompt.repeatWouldInsist, "the quit key would now insist, also after a SIGTERM")
+    }
+
     @Test(.timeLimit(.minutes(1))) func aRepeatWaitThatIsCancelledEndsEmpty() async {
         let stop = StopSignals([])
         stop.requestStop()

@@ -30,13 +30,17 @@ import Testing
         let snapshot = monitor.snapshot(maxFlows: 1, maxLookups: 1)
         let stopping = ViewModel(snapshot: snapshot, link: .connected(since: snapshot.taken), stopping: true, target: "t", rate: (0, 0),
                                  lastWarning: nil, logPath: nil)
-        #expect(stopping.state == "stopping" && stopping.stopping)
-        let ended = ViewModel(snapshot: snapshot, link: .ended, stopping: true, target: "t", rate: (0, 0), lastWarning: nil, logPath: nil)
+        #expect(stopping.state == "stopping" && !stopping.quitAgainStopsAtOnce)
+        let insistable = ViewModel(snapshot: snapshot, link: .connected(since: snapshot.taken), stopping: true, quitAgainStopsAtOnce: true,
+                                   target: "t", rate: (0, 0), lastWarning: nil, logPath: nil)
+        #expect(insistable.state == "stopping" && insistable.quitAgainStopsAtOnce)
+        let ended = ViewModel(snapshot: snapshot, link: .ended, stopping: true, quitAgainStopsAtOnce: true, target: "t", rate: (0, 0),
+                              lastWarning: nil, logPath: nil)
         #expect(ended.state == "disconnected" && ended.uptime == .zero)
-        #expect(!ended.stopping, "once ended there is nothing left to wait for")
-        let running = ViewModel(snapshot: snapshot, link: .connected(since: snapshot.taken), stopping: false, target: "t", rate: (0, 0),
-                                lastWarning: nil, logPath: nil)
-        #expect(!running.stopping)
+        #expect(!ended.quitAgainStopsAtOnce, "once ended there is nothing left to wait for")
+        let running = ViewModel(snapshot: snapshot, link: .connected(since: snapshot.taken), stopping: false, quitAgainStopsAtOnce: true,
+                                target: "t", rate: (0, 0), lastWarning: nil, logPath: nil)
+        #expect(!running.quitAgainStopsAtOnce, "only while stopping")
     }
 
     @Test func reconnectingShowsTheAttempt() {

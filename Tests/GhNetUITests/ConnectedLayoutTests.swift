@@ -227,12 +227,12 @@ import Testing
     @Test func whileStoppingTheKeyHelpSaysTheQuitKeyAgainDoesNotWait() {
         var model = ViewModel(target: "root@cs", state: "stopping", uptime: .zero, totals: .init(), rate: .init(),
                               flows: [], flowCount: 0, lookups: [], lastWarning: "root@cs did not confirm the end of the session",
-                              logPath: "/root/.local/state/gh-net/gh-net.log", stopping: true)
+                              logPath: "/root/.local/state/gh-net/gh-net.log", quitAgainStopsAtOnce: true)
         let grid = ConnectedLayout.render(model, width: 100, height: 4)
         #expect(grid.text.split(separator: "\n").last == "q again: quit without waiting  root@cs did not confirm the end of the sess…  log …/gh-net/gh-net.log")
         #expect(grid[3, 0].style == CellStyle(bold: true))
         #expect(grid[3, 2].style == CellStyle(dim: true))
-        model.stopping = false
+        model.quitAgainStopsAtOnce = false
         #expect(ConnectedLayout.render(model, width: 100, height: 4).text.split(separator: "\n").last?.hasPrefix("q quit  root@cs") == true)
     }
 
