@@ -7,10 +7,11 @@ import NIOCore
 import Synchronization
 
 /// Answers the codespace's DNS queries: runs a ``DNSQueryResolution`` per query, asking the
-/// codespace's original resolvers with ``DNSExchange`` and the local side with `dnsQuery` frames.
+/// codespace's original resolvers with ``DNSExchange`` and the local side with `dnsQuery` frames,
+/// and remembering in ``DNSLocalNames`` which questions only the local side answers.
 ///
 /// Bounds: at most ``maxInFlight`` queries at once; a query beyond that is answered SERVFAIL at
-/// once (the client retries). A query the local side has not answered after ``localTimeout``
+/// once (the client retries). ``DNSLocalNames`` keeps at most 1024 questions. A query the local side has not answered after ``localTimeout``
 /// counts as a local failure.
 final class DNSForwarder: Sendable {
     /// Queries resolved at the same time, at most.
@@ -22,6 +23,8 @@ final class DNSForwarder: Sendable {
         var localDomains: [DNSName] = []
         var upstream: [SocketAddress] = []
         var inFlight = 0
+        /// Questions the codespace's resolvers could not answer lately and the local side could.
+        var answeredLocally = DNSLocalNames()
         var nextID: UInt32 = 0
         /// Queries waiting for the local side, by frame ID, with their timeout task.
         var pending: [UInt32: (CheckedContinuation<DNSQueryResolution.LocalResult, Never>, Task<Void, Never>?)] = [:]
@@ -57,12 +60,12 @@ final class DNSForwarder: Sendable {
             if let answer = DNSResponseBytes.formatError(forMalformed: query) { reply(answer) }
             return
         }
-        let admitted: (domains: [DNSName], upstream: [SocketAddress])? = state.withLock {
+        let admitted: (domains: [DNSName], upstream: [SocketAddress], answeredLocally: Bool)? = state.withLock {
             guard $0.inFlight < Self.maxInFlight else { return nil }
             $0.inFlight += 1
-            return ($0.localDomains, $0.upstream)
+            return ($0.localDomains, $0.upstream, $0.answeredLocally.contains(info.question, now: .now))
         }
-        guard let (domains, upstream) = admitted else {
+        guard let (domains, upstream, answeredLocally) = admitted else {
             logger.debug("dns: \(info.question.name) \(info.question.type): over \(Self.maxInFlight) queries at once; SERVFAIL")
             reply(DNSResponseBytes.error(.serverFailure, for: query, info: info))
             return
@@ -70,7 +73,8 @@ final class DNSForwarder: Sendable {
         Task {
             defer { self.state.withLock { $0.inFlight -= 1 } }
             let started = ContinuousClock.now
-            var resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty)
+            var resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty,
+                                                answeredLocallyLately: answeredLocally)
             var step = resolution.start()
             while true {
                 switch step {
@@ -79,11 +83,23 @@ final class DNSForwarder: Sendable {
                 case .askLocal:
                     step = resolution.localFinished(await self.askLocal(query))
                 case .reply(let answer):
+                    self.learn(resolution.learned, question: info.question)
                     reply(overTCP ? answer : DNSResponseBytes.fitted(answer, limit: info.udpPayloadLimit))
                     self.log(resolution, answer: answer, overTCP: overTCP, since: started)
                     return
                 }
             }
+        }
+    }
+
+    private func learn(_ learned: DNSQueryResolution.Learned?, question: DNSQuestion) {
+        switch learned {
+        case .answeredLocally(let lifetime)?:
+            state.withLock { $0.answeredLocally.remember(question, for: lifetime, now: .now) }
+        case .notAnsweredLocally?:
+            state.withLock { $0.answeredLocally.forget(question) }
+        case nil:
+            break
         }
     }
 

@@ -23,6 +23,13 @@ extension DNSName {
     }
 }
 
+extension DNSName {
+    /// The name with ASCII letters in lower case: equal for names DNS takes as the same.
+    public var lowercased: DNSName {
+        DNSName(labels: labels.map { $0.map(asciiLowercased) })
+    }
+}
+
 private func asciiLowercased(_ byte: UInt8) -> UInt8 {
     (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
 }

@@ -1,6 +1,9 @@
 /// The path of one query through the DNS hook, kept apart from sockets and timers: the codespace's
 /// own resolvers first, the local side when they cannot answer, the local answer used when it is
-/// positive. The I/O layer performs each returned ``Step`` and reports the result back.
+/// positive. A question the codespace could not answer lately (``DNSLocalNames``) goes to the local
+/// side first, and to the codespace's resolvers only when the local side has no answer now. The
+/// I/O layer performs each returned ``Step``, reports the result back, and updates its
+/// ``DNSLocalNames`` from ``learned``.
 public struct DNSQueryResolution: Sendable {
     /// What the I/O layer must do next.
     public enum Step: Sendable, Equatable {
@@ -39,8 +42,23 @@ public struct DNSQueryResolution: Sendable {
         /// Waiting for the local side; `upstreamAnswer` is the codespace's negative answer, if
         /// it gave one, to fall back on when the local side has nothing better.
         case askingLocal(upstreamAnswer: [UInt8]?)
+        /// The codespace's resolvers could not answer this question lately: waiting for the local
+        /// side first.
+        case askingLocalFirst
+        /// The local side had no usable answer for such a question: waiting for the codespace's
+        /// resolvers after all; `localAnswer` is the local side's negative answer, if it gave one.
+        case askingUpstreamAfterLocal(localAnswer: [UInt8]?)
         /// Answered; nothing more happens.
         case done
+    }
+
+    /// What the query taught about where its question is answered.
+    public enum Learned: Sendable, Equatable {
+        /// The codespace's resolvers could not answer it and the local side could: go to the
+        /// local side first for this long.
+        case answeredLocally(for: Duration)
+        /// It was remembered so, but the local side no longer answers it.
+        case notAnsweredLocally
     }
 
     /// The query as received.
@@ -49,16 +67,23 @@ public struct DNSQueryResolution: Sendable {
     public private(set) var state: State = .idle
     /// What happened so far, for the debug log: `codespace NXDOMAIN`, `local NOERROR`, ...
     public private(set) var path: [String] = []
+    /// Set once answered, when the query taught something about its question.
+    public private(set) var learned: Learned?
 
     private let straightToLocal: Bool
     private let hasUpstream: Bool
+    private let answeredLocallyLately: Bool
+    /// The codespace's resolvers were asked and gave no usable answer.
+    private var upstreamFailed = false
 
     /// `localDomains` are the `--dns-domain` names, whose queries skip the codespace's resolvers.
-    public init(query: [UInt8], info: DNSQueryInfo, localDomains: [DNSName], hasUpstream: Bool) {
+    /// `answeredLocallyLately`: ``DNSLocalNames`` remembers the question.
+    public init(query: [UInt8], info: DNSQueryInfo, localDomains: [DNSName], hasUpstream: Bool, answeredLocallyLately: Bool = false) {
         self.query = query
         self.info = info
         self.straightToLocal = localDomains.contains { info.question.name.isWithin($0) }
         self.hasUpstream = hasUpstream
+        self.answeredLocallyLately = answeredLocallyLately
     }
 
     /// The first step.
@@ -69,6 +94,11 @@ public struct DNSQueryResolution: Sendable {
             state = .askingLocal(upstreamAnswer: nil)
             return .askLocal
         }
+        if answeredLocallyLately {
+            path.append("answered locally lately")
+            state = .askingLocalFirst
+            return .askLocal
+        }
         state = .askingUpstream
         return .askUpstream
     }
@@ -76,13 +106,18 @@ public struct DNSQueryResolution: Sendable {
     /// The codespace's resolvers are done: a usable answer ends the query, anything else
     /// (NXDOMAIN, SERVFAIL, REFUSED, a timeout) goes on to the local side.
     public mutating func upstreamFinished(_ result: UpstreamResult) -> Step {
+        if case .askingUpstreamAfterLocal(let localAnswer) = state {
+            return upstreamFinishedAfterLocal(result, localAnswer: localAnswer)
+        }
         guard state == .askingUpstream else { return .reply(servfail) }
+        upstreamFailed = true
         switch result {
         case .answer(let bytes):
             let outcome = Self.outcome(of: bytes)
             path.append("codespace \(outcome.map(\.description) ?? "malformed")")
             switch outcome {
             case .answered?, .noData?:
+                upstreamFailed = false
                 return finish(bytes)
             default:
                 state = .askingLocal(upstreamAnswer: outcome == nil ? nil : bytes)
@@ -99,16 +134,55 @@ public struct DNSQueryResolution: Sendable {
     /// name exists there, so the codespace's NXDOMAIN would be wrong); otherwise the codespace's
     /// own negative answer, else the local negative answer, else SERVFAIL.
     public mutating func localFinished(_ result: LocalResult) -> Step {
+        if state == .askingLocalFirst { return localFinishedFirst(result) }
         guard case .askingLocal(let upstreamAnswer) = state else { return .reply(servfail) }
         switch result {
         case .answer(let bytes):
             let outcome = Self.outcome(of: bytes)
             path.append("local \(outcome.map(\.description) ?? "malformed")")
-            if outcome == .answered || outcome == .noData || (upstreamAnswer == nil && outcome != nil) { return finish(bytes) }
+            if outcome == .answered || outcome == .noData {
+                if upstreamFailed { learned = .answeredLocally(for: DNSLocalNames.lifetime(ofNegativeAnswer: upstreamAnswer)) }
+                return finish(bytes)
+            }
+            if upstreamAnswer == nil && outcome != nil { return finish(bytes) }
         case .failed(let reason):
             path.append("local failed (\(reason))")
         }
         return finish(upstreamAnswer ?? servfail)
+    }
+
+    /// The local side answered a question the codespace could not answer lately: a positive
+    /// answer is used; otherwise the codespace's resolvers are asked after all.
+    private mutating func localFinishedFirst(_ result: LocalResult) -> Step {
+        var localAnswer: [UInt8]?
+        switch result {
+        case .answer(let bytes):
+            let outcome = Self.outcome(of: bytes)
+            path.append("local \(outcome.map(\.description) ?? "malformed")")
+            if outcome == .answered || outcome == .noData { return finish(bytes) }
+            if outcome != nil { localAnswer = bytes }
+        case .failed(let reason):
+            path.append("local failed (\(reason))")
+        }
+        learned = .notAnsweredLocally
+        guard hasUpstream else { return finish(localAnswer ?? servfail) }
+        state = .askingUpstreamAfterLocal(localAnswer: localAnswer)
+        return .askUpstream
+    }
+
+    /// The codespace's resolvers, asked after the local side had no answer: any answer of
+    /// theirs is used (their negative one too, as when they are asked first), else the local
+    /// negative answer, else SERVFAIL.
+    private mutating func upstreamFinishedAfterLocal(_ result: UpstreamResult, localAnswer: [UInt8]?) -> Step {
+        switch result {
+        case .answer(let bytes):
+            let outcome = Self.outcome(of: bytes)
+            path.append("codespace \(outcome.map(\.description) ?? "malformed")")
+            if outcome != nil { return finish(bytes) }
+        case .timedOut, .unreachable:
+            path.append(result == .timedOut ? "codespace timed out" : "codespace unreachable")
+        }
+        return finish(localAnswer ?? servfail)
     }
 
     private mutating func finish(_ bytes: [UInt8]) -> Step {

@@ -23,10 +23,11 @@ import Testing
     var servFail: [UInt8] { answer(rcode: 2) }
     var refused: [UInt8] { answer(rcode: 5) }
 
-    func makeResolution(localDomains: [String] = [], hasUpstream: Bool = true) throws -> DNSQueryResolution {
+    func makeResolution(localDomains: [String] = [], hasUpstream: Bool = true, answeredLocallyLately: Bool = false) throws -> DNSQueryResolution {
         let info = try DNSQueryInfo(query)
         let domains = try localDomains.map { try #require(DNSName(dotted: $0)) }
-        return DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: hasUpstream)
+        return DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: hasUpstream,
+                                  answeredLocallyLately: answeredLocallyLately)
     }
 
     /// The reply bytes of a step, failing the test for any other step.
@@ -271,5 +272,99 @@ import Testing
         try expectServfail(replyBytes(done.localFinished(.failed("late"))))
         #expect(done.state == .done)
         #expect(done.path == ["codespace NOERROR"])
+    }
+
+    // MARK: what a query teaches (DNSLocalNames)
+
+    @Test func aLocalAnswerAfterTheCodespaceFailedIsLearned() throws {
+        let cases: [(DNSQueryResolution.UpstreamResult, [UInt8])] = [
+            (.answer(nxDomain), positive), (.answer(servFail), noData), (.timedOut, positive), (.unreachable, positive),
+        ]
+        for (upstream, local) in cases {
+            var resolution = try makeResolution()
+            _ = resolution.start()
+            _ = resolution.upstreamFinished(upstream)
+            #expect(resolution.learned == nil, "nothing learned before the answer")
+            _ = resolution.localFinished(.answer(local))
+            #expect(resolution.learned == .answeredLocally(for: DNSLocalNames.lifetimeWithoutSOA), "\(upstream)")
+        }
+    }
+
+    @Test func theCodespacesNegativeTTLIsHowLongItIsLearned() throws {
+        var soa = WireBuilder()
+        soa.name("ns.example")
+        soa.name("hostmaster.example")
+        for field: UInt32 in [1, 3600, 600, 86_400, 90] { soa.u32(field) }
+        var builder = WireBuilder()
+        builder.header(id: 7, flags: 0x8183, qd: 1, ns: 1)
+        builder.question(Self.name, type: 1)
+        builder.record("example", type: 6, ttl: 3600, rdata: soa.bytes)
+        var resolution = try makeResolution()
+        _ = resolution.start()
+        _ = resolution.upstreamFinished(.answer(builder.bytes))
+        _ = resolution.localFinished(.answer(positive))
+        #expect(resolution.learned == .answeredLocally(for: .seconds(90)))
+    }
+
+    @Test func nothingIsLearnedWhenTheCodespaceAnswersOrNobodyDoes() throws {
+        var answered = try makeResolution()
+        _ = answered.start()
+        _ = answered.upstreamFinished(.answer(positive))
+        #expect(answered.learned == nil)
+        var nobody = try makeResolution()
+        _ = nobody.start()
+        _ = nobody.upstreamFinished(.answer(nxDomain))
+        _ = nobody.localFinished(.answer(nxDomain))
+        #expect(nobody.learned == nil)
+        for var straight in [try makeResolution(localDomains: ["corp.example"]), try makeResolution(hasUpstream: false)] {
+            _ = straight.start()
+            _ = straight.localFinished(.answer(positive))
+            #expect(straight.learned == nil, "the codespace was not asked")
+        }
+    }
+
+    @Test func aQuestionAnsweredLocallyLatelyGoesToTheLocalSideFirst() throws {
+        var resolution = try makeResolution(answeredLocallyLately: true)
+        #expect(resolution.start() == .askLocal)
+        #expect(resolution.state == .askingLocalFirst)
+        #expect(resolution.localFinished(.answer(positive)) == .reply(asClient(positive)))
+        #expect(resolution.path == ["answered locally lately", "local NOERROR"])
+        #expect(resolution.learned == nil, "kept until its lifetime ends, not extended")
+    }
+
+    @Test func whenTheLocalSideNoLongerAnswersTheCodespaceIsAskedAfterAll() throws {
+        var resolution = try makeResolution(answeredLocallyLately: true)
+        _ = resolution.start()
+        #expect(resolution.localFinished(.answer(nxDomain)) == .askUpstream)
+        #expect(resolution.state == .askingUpstreamAfterLocal(localAnswer: nxDomain))
+        #expect(resolution.learned == .notAnsweredLocally)
+        #expect(resolution.upstreamFinished(.answer(positive)) == .reply(asClient(positive)))
+        #expect(resolution.path == ["answered locally lately", "local NXDOMAIN", "codespace NOERROR"])
+    }
+
+    @Test func afterTheLocalSideTheCodespacesNegativeAnswerWinsAsWhenAskedFirst() throws {
+        var resolution = try makeResolution(answeredLocallyLately: true)
+        _ = resolution.start()
+        _ = resolution.localFinished(.failed("no answer in 5 s"))
+        #expect(resolution.state == .askingUpstreamAfterLocal(localAnswer: nil))
+        #expect(resolution.upstreamFinished(.answer(servFail)) == .reply(asClient(servFail)))
+    }
+
+    @Test func afterTheLocalSideACodespaceTimeoutGivesTheLocalNegativeAnswerOrSERVFAIL() throws {
+        var negative = try makeResolution(answeredLocallyLately: true)
+        _ = negative.start()
+        _ = negative.localFinished(.answer(nxDomain))
+        #expect(negative.upstreamFinished(.timedOut) == .reply(asClient(nxDomain)))
+        var nothing = try makeResolution(answeredLocallyLately: true)
+        _ = nothing.start()
+        _ = nothing.localFinished(.failed("the bridge is stopping"))
+        try expectServfail(replyBytes(nothing.upstreamFinished(.answer([1, 2, 3]))))
+        #expect(nothing.path.last == "codespace malformed")
+    }
+
+    @Test func aRememberedQuestionWithoutCodespaceResolversStaysLocal() throws {
+        var resolution = try makeResolution(hasUpstream: false, answeredLocallyLately: true)
+        #expect(resolution.start() == .askLocal)
+        #expect(resolution.state == .askingLocal(upstreamAnswer: nil), "the usual path without codespace resolvers")
     }
 }

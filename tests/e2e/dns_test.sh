@@ -83,9 +83,14 @@ check "public.example still gets the codespace resolver's answer" \
 check "the debug log shows the path each query took" \
   bash -c "grep -q 'dns: public.example. A over udp: codespace NOERROR' '$log' && grep -qE 'dns: db.corp.example. A over udp: codespace NXDOMAIN → local NOERROR' '$log'"
 
+asked_codespace() { grep -c 'query\[A\] db.corp.example from' "$GHNET_HOSTS_DIR/logs/net-dns.log" || true; }
+before=$(asked_codespace)
 for i in $(seq 200); do echo 'A db.corp.example'; done >"$WORK/queries"
 count=$("${CS[@]}" dig +tries=1 +time=8 +noall +comments -f "$WORK/queries" | grep -c 'status: NOERROR' || true)
 check "200 queries in a row all answered (got $count)" test "$count" = 200
+asked=$(( $(asked_codespace) - before ))
+check "a name only the laptop answered goes to the laptop first: the codespace's resolver saw $asked of those 200" test "$asked" -le 1
+check "the debug log shows that path" grep -q 'dns: db.corp.example. A over udp: answered locally lately → local NOERROR' "$log"
 
 echo "- clean stop restores resolv.conf"
 kill -INT "$BRIDGE_PID"

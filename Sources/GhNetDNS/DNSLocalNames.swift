@@ -1,0 +1,76 @@
+/// Questions the codespace's resolvers could not answer and the local side could, remembered so
+/// that the next lookup of the same name and type goes to the local side first instead of
+/// waiting for the codespace's resolvers to fail again (a round trip, or a whole timeout).
+///
+/// A question is remembered for as long as the codespace's negative answer may be cached
+/// (RFC 2308: the smaller of the SOA record's TTL and its MINIMUM field), at most
+/// ``longestLifetime``; without an SOA (a failure, a timeout, a bare NXDOMAIN) for
+/// ``lifetimeWithoutSOA``. Then the codespace's resolvers are asked first again. Pure: time
+/// comes in.
+///
+/// Bound: at most `capacity` questions; a new one when full first drops the expired ones, then
+/// the one that expires soonest.
+public struct DNSLocalNames: Sendable {
+    /// The longest a question is remembered (RFC 2308 suggests 1–3 hours for negative caching;
+    /// shorter here, since a name may move from the VPN to the codespace's own resolvers).
+    public static let longestLifetime = Duration.seconds(300)
+    /// How long a question is remembered when the codespace's answer gave no negative TTL.
+    public static let lifetimeWithoutSOA = Duration.seconds(30)
+
+    /// Questions remembered, with when each is forgotten. Names in lower case.
+    private var expiries: [DNSQuestion: ContinuousClock.Instant] = [:]
+    public let capacity: Int
+
+    public init(capacity: Int = 1024) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// How many questions are remembered (expired ones included until a full table drops them).
+    public var count: Int { expiries.count }
+
+    /// Whether `question` was remembered and has not expired at `now`.
+    public func contains(_ question: DNSQuestion, now: ContinuousClock.Instant) -> Bool {
+        expiries[Self.key(question)].map { now < $0 } ?? false
+    }
+
+    /// Remembers `question` from `now` for `lifetime` (at most ``longestLifetime``); a question
+    /// remembered already keeps the later of its two expiries.
+    public mutating func remember(_ question: DNSQuestion, for lifetime: Duration, now: ContinuousClock.Instant) {
+        let key = Self.key(question)
+        let expiry = now + min(max(lifetime, .zero), Self.longestLifetime)
+        if let known = expiries[key] {
+            expiries[key] = max(known, expiry)
+            return
+        }
+        if expiries.count >= capacity {
+            expiries = expiries.filter { $0.value > now }
+            if expiries.count >= capacity, let soonest = expiries.min(by: { $0.value < $1.value }) {
+                expiries[soonest.key] = nil
+            }
+        }
+        expiries[key] = expiry
+    }
+
+    /// Forgets `question`: the local side no longer answers it.
+    public mutating func forget(_ question: DNSQuestion) {
+        expiries[Self.key(question)] = nil
+    }
+
+    /// How long the codespace's negative answer `bytes` may be cached: its SOA's TTL or MINIMUM,
+    /// whichever is smaller (RFC 2308, section 5); ``lifetimeWithoutSOA`` without one (or for no
+    /// answer at all).
+    public static func lifetime(ofNegativeAnswer bytes: [UInt8]?) -> Duration {
+        guard let bytes, let message = try? DNSMessage.parse(bytes) else { return lifetimeWithoutSOA }
+        for record in message.authority {
+            if case .soa(let soa) = record.data {
+                return min(.seconds(Int64(min(record.ttl, soa.minimum))), longestLifetime)
+            }
+        }
+        return lifetimeWithoutSOA
+    }
+
+    private static func key(_ question: DNSQuestion) -> DNSQuestion {
+        DNSQuestion(name: question.name.lowercased, type: question.type, recordClass: question.recordClass)
+    }
+}
