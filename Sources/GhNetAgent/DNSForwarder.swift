@@ -76,14 +76,18 @@ final class DNSForwarder: Sendable {
             var resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty,
                                                 answeredLocallyLately: answeredLocally)
             var step = resolution.start()
+            // What is learned counts from the codespace's answer, not from the local side's.
+            var codespaceAnswered = started
             while true {
                 switch step {
                 case .askUpstream:
-                    step = resolution.upstreamFinished(await self.askUpstream(query, servers: upstream))
+                    let result = await self.askUpstream(query, servers: upstream)
+                    codespaceAnswered = .now
+                    step = resolution.upstreamFinished(result)
                 case .askLocal:
                     step = resolution.localFinished(await self.askLocal(query))
                 case .reply(let answer):
-                    self.learn(resolution.learned, question: info.question)
+                    self.learn(resolution.learned, question: info.question, since: codespaceAnswered)
                     reply(overTCP ? answer : DNSResponseBytes.fitted(answer, limit: info.udpPayloadLimit))
                     self.log(resolution, answer: answer, overTCP: overTCP, since: started)
                     return
@@ -92,10 +96,10 @@ final class DNSForwarder: Sendable {
         }
     }
 
-    private func learn(_ learned: DNSQueryResolution.Learned?, question: DNSQuestion) {
+    private func learn(_ learned: DNSQueryResolution.Learned?, question: DNSQuestion, since: ContinuousClock.Instant) {
         switch learned {
         case .answeredLocally(let lifetime)?:
-            state.withLock { $0.answeredLocally.remember(question, for: lifetime, now: .now) }
+            state.withLock { $0.answeredLocally.remember(question, for: lifetime, now: since) }
         case .notAnsweredLocally?:
             state.withLock { $0.answeredLocally.forget(question) }
         case nil:

@@ -1,12 +1,11 @@
-/// Questions the codespace's resolvers could not answer and the local side could, remembered so
-/// that the next lookup of the same name and type goes to the local side first instead of
-/// waiting for the codespace's resolvers to fail again (a round trip, or a whole timeout).
+/// Questions the codespace's resolvers said NXDOMAIN to and the local side answered, remembered
+/// so that the next lookup of the same name and type goes to the local side first instead of
+/// asking the codespace's resolvers again for the same NXDOMAIN (a round trip every time).
 ///
-/// A question is remembered for as long as the codespace's negative answer may be cached
-/// (RFC 2308: the smaller of the SOA record's TTL and its MINIMUM field), at most
-/// ``longestLifetime``; without an SOA (a failure, a timeout, a bare NXDOMAIN) for
-/// ``lifetimeWithoutSOA``. Then the codespace's resolvers are asked first again. Pure: time
-/// comes in.
+/// A question is remembered for as long as that NXDOMAIN may be cached (RFC 2308: the smaller
+/// of its SOA record's TTL and MINIMUM field), at most ``longestLifetime``; for an NXDOMAIN
+/// without an SOA, ``lifetimeWithoutSOA``. Then the codespace's resolvers are asked first again.
+/// Pure: time comes in.
 ///
 /// Bound: at most `capacity` questions; a new one when full first drops the expired ones, then
 /// the one that expires soonest.
@@ -14,7 +13,7 @@ public struct DNSLocalNames: Sendable {
     /// The longest a question is remembered (RFC 2308 suggests 1–3 hours for negative caching;
     /// shorter here, since a name may move from the VPN to the codespace's own resolvers).
     public static let longestLifetime = Duration.seconds(300)
-    /// How long a question is remembered when the codespace's answer gave no negative TTL.
+    /// How long a question is remembered when the codespace's NXDOMAIN gave no negative TTL.
     public static let lifetimeWithoutSOA = Duration.seconds(30)
 
     /// Questions remembered, with when each is forgotten. Names in lower case.
@@ -34,11 +33,12 @@ public struct DNSLocalNames: Sendable {
         expiries[Self.key(question)].map { now < $0 } ?? false
     }
 
-    /// Remembers `question` from `now` for `lifetime` (at most ``longestLifetime``); a question
-    /// remembered already keeps the later of its two expiries.
+    /// Remembers `question` from `now` for `lifetime` (at most ``longestLifetime``; nothing for
+    /// none); a question remembered already keeps the later of its two expiries.
     public mutating func remember(_ question: DNSQuestion, for lifetime: Duration, now: ContinuousClock.Instant) {
+        guard lifetime > .zero else { return }
         let key = Self.key(question)
-        let expiry = now + min(max(lifetime, .zero), Self.longestLifetime)
+        let expiry = now + min(lifetime, Self.longestLifetime)
         if let known = expiries[key] {
             expiries[key] = max(known, expiry)
             return
@@ -58,13 +58,14 @@ public struct DNSLocalNames: Sendable {
     }
 
     /// How long the codespace's negative answer `bytes` may be cached: its SOA's TTL or MINIMUM,
-    /// whichever is smaller (RFC 2308, section 5); ``lifetimeWithoutSOA`` without one (or for no
-    /// answer at all).
+    /// whichever is smaller (RFC 2308, section 5; a TTL with the top bit set counts as 0, RFC 2181
+    /// section 8); ``lifetimeWithoutSOA`` without one (or for no answer at all).
     public static func lifetime(ofNegativeAnswer bytes: [UInt8]?) -> Duration {
         guard let bytes, let message = try? DNSMessage.parse(bytes) else { return lifetimeWithoutSOA }
         for record in message.authority {
             if case .soa(let soa) = record.data {
-                return min(.seconds(Int64(min(record.ttl, soa.minimum))), longestLifetime)
+                let usable = { (ttl: UInt32) -> UInt32 in ttl & 0x8000_0000 == 0 ? ttl : 0 }
+                return min(.seconds(Int64(min(usable(record.ttl), usable(soa.minimum)))), longestLifetime)
             }
         }
         return lifetimeWithoutSOA

@@ -1,7 +1,7 @@
 /// The path of one query through the DNS hook, kept apart from sockets and timers: the codespace's
 /// own resolvers first, the local side when they cannot answer, the local answer used when it is
-/// positive. A question the codespace could not answer lately (``DNSLocalNames``) goes to the local
-/// side first, and to the codespace's resolvers only when the local side has no answer now. The
+/// positive. A question the codespace said NXDOMAIN to lately, and the local side answered
+/// (``DNSLocalNames``), goes to the local side first, and to the codespace's resolvers only when the local side has no answer now. The
 /// I/O layer performs each returned ``Step``, reports the result back, and updates its
 /// ``DNSLocalNames`` from ``learned``.
 public struct DNSQueryResolution: Sendable {
@@ -54,8 +54,8 @@ public struct DNSQueryResolution: Sendable {
 
     /// What the query taught about where its question is answered.
     public enum Learned: Sendable, Equatable {
-        /// The codespace's resolvers could not answer it and the local side could: go to the
-        /// local side first for this long.
+        /// The codespace's resolvers said NXDOMAIN and the local side answered: go to the local
+        /// side first for this long.
         case answeredLocally(for: Duration)
         /// It was remembered so, but the local side no longer answers it.
         case notAnsweredLocally
@@ -73,8 +73,9 @@ public struct DNSQueryResolution: Sendable {
     private let straightToLocal: Bool
     private let hasUpstream: Bool
     private let answeredLocallyLately: Bool
-    /// The codespace's resolvers were asked and gave no usable answer.
-    private var upstreamFailed = false
+    /// The codespace's resolvers answered NXDOMAIN (a failure or a timeout teaches nothing: it
+    /// may pass, and a public name must not be sent to the local side first for it).
+    private var codespaceSaidNoSuchName = false
 
     /// `localDomains` are the `--dns-domain` names, whose queries skip the codespace's resolvers.
     /// `answeredLocallyLately`: ``DNSLocalNames`` remembers the question.
@@ -110,16 +111,15 @@ public struct DNSQueryResolution: Sendable {
             return upstreamFinishedAfterLocal(result, localAnswer: localAnswer)
         }
         guard state == .askingUpstream else { return .reply(servfail) }
-        upstreamFailed = true
         switch result {
         case .answer(let bytes):
             let outcome = Self.outcome(of: bytes)
             path.append("codespace \(outcome.map(\.description) ?? "malformed")")
             switch outcome {
             case .answered?, .noData?:
-                upstreamFailed = false
                 return finish(bytes)
             default:
+                codespaceSaidNoSuchName = outcome == .nxDomain
                 state = .askingLocal(upstreamAnswer: outcome == nil ? nil : bytes)
                 return .askLocal
             }
@@ -141,7 +141,7 @@ public struct DNSQueryResolution: Sendable {
             let outcome = Self.outcome(of: bytes)
             path.append("local \(outcome.map(\.description) ?? "malformed")")
             if outcome == .answered || outcome == .noData {
-                if upstreamFailed { learned = .answeredLocally(for: DNSLocalNames.lifetime(ofNegativeAnswer: upstreamAnswer)) }
+                if codespaceSaidNoSuchName { learned = .answeredLocally(for: DNSLocalNames.lifetime(ofNegativeAnswer: upstreamAnswer)) }
                 return finish(bytes)
             }
             if upstreamAnswer == nil && outcome != nil { return finish(bytes) }
@@ -165,7 +165,6 @@ public struct DNSQueryResolution: Sendable {
             path.append("local failed (\(reason))")
         }
         learned = .notAnsweredLocally
-        guard hasUpstream else { return finish(localAnswer ?? servfail) }
         state = .askingUpstreamAfterLocal(localAnswer: localAnswer)
         return .askUpstream
     }

@@ -30,10 +30,23 @@ import Testing
         var names = DNSLocalNames()
         let db = try question("db.corp.example")
         names.remember(db, for: .seconds(86_400), now: start)
+        #expect(names.contains(db, now: start + DNSLocalNames.longestLifetime - .seconds(1)))
         #expect(!names.contains(db, now: start + DNSLocalNames.longestLifetime))
+        let mail = try question("mail.corp.example")
+        names.remember(mail, for: .seconds(60), now: start)
+        names.remember(mail, for: .seconds(10), now: start)
+        #expect(names.contains(mail, now: start + .seconds(59)), "a shorter lifetime later does not cut the first short")
+        names.remember(mail, for: .seconds(120), now: start)
+        #expect(names.contains(mail, now: start + .seconds(119)), "a longer one extends it")
+    }
+
+    @Test func aZeroLifetimeRemembersNothingAndPushesNothingOut() throws {
+        var names = DNSLocalNames(capacity: 1)
+        let db = try question("db.corp.example")
         names.remember(db, for: .seconds(60), now: start)
-        names.remember(db, for: .seconds(10), now: start)
-        #expect(names.contains(db, now: start + .seconds(59)), "a shorter lifetime later does not cut the first short")
+        names.remember(try question("mail.corp.example"), for: .zero, now: start)
+        #expect(names.count == 1)
+        #expect(names.contains(db, now: start))
     }
 
     @Test func forgottenAtOnce() throws {
@@ -78,6 +91,7 @@ import Testing
         #expect(DNSLocalNames.lifetime(ofNegativeAnswer: nxDomain(soaTTL: 45, minimum: 900)) == .seconds(45))
         #expect(DNSLocalNames.lifetime(ofNegativeAnswer: nxDomain(soaTTL: 86_400, minimum: 86_400)) == DNSLocalNames.longestLifetime)
         #expect(DNSLocalNames.lifetime(ofNegativeAnswer: nxDomain(soaTTL: 0, minimum: 60)) == .zero)
+        #expect(DNSLocalNames.lifetime(ofNegativeAnswer: nxDomain(soaTTL: 0x8000_0001, minimum: 60)) == .zero, "RFC 2181: a TTL over 2^31 - 1 is 0")
     }
 
     @Test func withoutAnSOAOrAnAnswerTheShortLifetime() {

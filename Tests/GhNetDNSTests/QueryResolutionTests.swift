@@ -276,17 +276,25 @@ import Testing
 
     // MARK: what a query teaches (DNSLocalNames)
 
-    @Test func aLocalAnswerAfterTheCodespaceFailedIsLearned() throws {
-        let cases: [(DNSQueryResolution.UpstreamResult, [UInt8])] = [
-            (.answer(nxDomain), positive), (.answer(servFail), noData), (.timedOut, positive), (.unreachable, positive),
-        ]
-        for (upstream, local) in cases {
+    @Test func aLocalAnswerAfterTheCodespacesNXDOMAINIsLearned() throws {
+        for local in [positive, noData] {
+            var resolution = try makeResolution()
+            _ = resolution.start()
+            _ = resolution.upstreamFinished(.answer(nxDomain))
+            #expect(resolution.learned == nil, "nothing learned before the answer")
+            _ = resolution.localFinished(.answer(local))
+            #expect(resolution.learned == .answeredLocally(for: DNSLocalNames.lifetimeWithoutSOA))
+        }
+    }
+
+    @Test func aFailureOrTimeoutOfTheCodespaceTeachesNothing() throws {
+        let failures: [DNSQueryResolution.UpstreamResult] = [.answer(servFail), .answer(refused), .answer([1, 2, 3]), .timedOut, .unreachable]
+        for upstream in failures {
             var resolution = try makeResolution()
             _ = resolution.start()
             _ = resolution.upstreamFinished(upstream)
-            #expect(resolution.learned == nil, "nothing learned before the answer")
-            _ = resolution.localFinished(.answer(local))
-            #expect(resolution.learned == .answeredLocally(for: DNSLocalNames.lifetimeWithoutSOA), "\(upstream)")
+            #expect(resolution.localFinished(.answer(positive)) == .reply(asClient(positive)), "the local answer is used all the same")
+            #expect(resolution.learned == nil, "\(upstream): it may pass, and must not send a public name to the local side first")
         }
     }
 

@@ -85,6 +85,7 @@ check "the debug log shows the path each query took" \
 
 asked_codespace() { grep -c 'query\[A\] db.corp.example from' "$GHNET_HOSTS_DIR/logs/net-dns.log" || true; }
 before=$(asked_codespace)
+check "the codespace's resolver logs the queries it gets (it saw db.corp.example ${before:-0} times so far)" test "${before:-0}" -ge 1
 for i in $(seq 200); do echo 'A db.corp.example'; done >"$WORK/queries"
 count=$("${CS[@]}" dig +tries=1 +time=8 +noall +comments -f "$WORK/queries" | grep -c 'status: NOERROR' || true)
 check "200 queries in a row all answered (got $count)" test "$count" = 200
