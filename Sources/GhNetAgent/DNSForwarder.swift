@@ -26,8 +26,21 @@ final class DNSForwarder: Sendable {
         /// Questions the codespace's resolvers could not answer lately and the local side could.
         var answeredLocally = DNSLocalNames()
         var nextID: UInt32 = 0
-        /// Queries waiting for the local side, by frame ID, with their timeout task.
-        var pending: [UInt32: (CheckedContinuation<DNSQueryResolution.LocalResult, Never>, Task<Void, Never>?)] = [:]
+        /// Queries waiting for the local side, by frame ID, with their timeout.
+        var pending: [UInt32: (EventLoopPromise<DNSQueryResolution.LocalResult>, Scheduled<Void>?)] = [:]
+    }
+
+    /// One query under way, on its listener's loop.
+    private struct Query {
+        let bytes: [UInt8]
+        let info: DNSQueryInfo
+        let overTCP: Bool
+        let upstream: [SocketAddress]
+        let reply: @Sendable ([UInt8]) -> Void
+        var resolution: DNSQueryResolution
+        let started: ContinuousClock.Instant
+        /// When the codespace's resolvers answered: what is learned counts from then.
+        var codespaceAnswered: ContinuousClock.Instant
     }
 
     private let state = Mutex(State())
@@ -49,9 +62,10 @@ final class DNSForwarder: Sendable {
         }
     }
 
-    /// One query from a client; `reply` is called once with the answer, or never for a message
-    /// too broken to answer (the client times out, as it would with any server).
-    func handle(query: [UInt8], overTCP: Bool, reply: @escaping @Sendable ([UInt8]) -> Void) {
+    /// One query from a client, on `loop` (its listener's); `reply` is called once on `loop` with
+    /// the answer, or never for a message too broken to answer (the client times out, as it would
+    /// with any server). The query's sockets and steps stay on `loop`: no hop to another thread.
+    func handle(query: [UInt8], overTCP: Bool, on loop: any EventLoop, reply: @escaping @Sendable ([UInt8]) -> Void) {
         let info: DNSQueryInfo
         do {
             info = try DNSQueryInfo(query)
@@ -70,29 +84,38 @@ final class DNSForwarder: Sendable {
             reply(DNSResponseBytes.error(.serverFailure, for: query, info: info))
             return
         }
-        Task {
-            defer { self.state.withLock { $0.inFlight -= 1 } }
-            let started = ContinuousClock.now
-            var resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty,
-                                                answeredLocallyLately: answeredLocally)
-            var step = resolution.start()
-            // What is learned counts from the codespace's answer, not from the local side's.
-            var codespaceAnswered = started
-            while true {
-                switch step {
-                case .askUpstream:
-                    let result = await self.askUpstream(query, servers: upstream)
-                    codespaceAnswered = .now
-                    step = resolution.upstreamFinished(result)
-                case .askLocal:
-                    step = resolution.localFinished(await self.askLocal(query))
-                case .reply(let answer):
-                    self.learn(resolution.learned, question: info.question, since: codespaceAnswered)
-                    reply(overTCP ? answer : DNSResponseBytes.fitted(answer, limit: info.udpPayloadLimit))
-                    self.log(resolution, answer: answer, overTCP: overTCP, since: started)
-                    return
+        let now = ContinuousClock.now
+        let resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty,
+                                            answeredLocallyLately: answeredLocally)
+        let box = NIOLoopBoundBox(Query(bytes: query, info: info, overTCP: overTCP, upstream: upstream, reply: reply,
+                                        resolution: resolution, started: now, codespaceAnswered: now), eventLoop: loop)
+        advance(box.value.resolution.start(), box)
+    }
+
+    /// Carries out one step of a query's resolution, on its loop.
+    private func advance(_ step: DNSQueryResolution.Step, _ box: NIOLoopBoundBox<Query>) {
+        let loop = box.eventLoop
+        switch step {
+        case .askUpstream:
+            exchange.ask(box.value.bytes, servers: box.value.upstream, on: loop).whenComplete { result in
+                box.value.codespaceAnswered = .now
+                let upstream: DNSQueryResolution.UpstreamResult
+                switch result {
+                case .success(let answer): upstream = .answer(answer)
+                case .failure(let error): upstream = error as? DNSExchangeError == .timedOut ? .timedOut : .unreachable
                 }
+                self.advance(box.value.resolution.upstreamFinished(upstream), box)
             }
+        case .askLocal:
+            askLocal(box.value.bytes, on: loop).whenSuccess { result in
+                self.advance(box.value.resolution.localFinished(result), box)
+            }
+        case .reply(let answer):
+            let query = box.value
+            state.withLock { $0.inFlight -= 1 }
+            learn(query.resolution.learned, question: query.info.question, since: query.codespaceAnswered)
+            query.reply(query.overTCP ? answer : DNSResponseBytes.fitted(answer, limit: query.info.udpPayloadLimit))
+            log(query.resolution, answer: answer, overTCP: query.overTCP, since: query.started)
         }
     }
 
@@ -122,50 +145,41 @@ final class DNSForwarder: Sendable {
     /// Ends every query waiting for the local side (the link is going away).
     func cancelAll() {
         let waiting = state.withLock { value in defer { value.pending = [:] }; return value.pending }
-        for (continuation, timeout) in waiting.values {
+        for (promise, timeout) in waiting.values {
             timeout?.cancel()
-            continuation.resume(returning: .failed("the bridge is stopping"))
+            promise.succeed(.failed("the bridge is stopping"))
         }
     }
 
-    private func askUpstream(_ query: [UInt8], servers: [SocketAddress]) async -> DNSQueryResolution.UpstreamResult {
-        do {
-            return .answer(try await exchange.ask(query, servers: servers))
-        } catch .timedOut {
-            return .timedOut
-        } catch {
-            return .unreachable
-        }
-    }
-
-    private func askLocal(_ query: [UInt8]) async -> DNSQueryResolution.LocalResult {
+    /// Sends the query to the local side; the answer (or the failure, at the latest after
+    /// ``localTimeout``) completes on `loop`.
+    private func askLocal(_ query: [UInt8], on loop: any EventLoop) -> EventLoopFuture<DNSQueryResolution.LocalResult> {
+        let promise = loop.makePromise(of: DNSQueryResolution.LocalResult.self)
         let id = state.withLock { value in
             value.nextID &+= 1
+            value.pending[value.nextID] = (promise, nil)
             return value.nextID
         }
-        return await withCheckedContinuation { continuation in
-            state.withLock { $0.pending[id] = (continuation, nil) }
-            guard sink.send(.dnsQuery(id: id, payload: ByteBuffer(bytes: query))) else {
-                resume(id, with: .failed("the link to the local side is full"))
-                return
-            }
-            let timeout = Task {
-                guard (try? await Task.sleep(for: Self.localTimeout)) != nil else { return }
-                self.resume(id, with: .failed("no answer in \(Self.localTimeout.components.seconds) s"))
-            }
-            let stillWaiting = state.withLock { value -> Bool in
-                guard value.pending[id] != nil else { return false }
-                value.pending[id]?.1 = timeout
-                return true
-            }
-            if !stillWaiting { timeout.cancel() }
+        guard sink.send(.dnsQuery(id: id, payload: ByteBuffer(bytes: query))) else {
+            resume(id, with: .failed("the link to the local side is full"))
+            return promise.futureResult
         }
+        let timeout = loop.scheduleTask(in: TimeAmount(Self.localTimeout)) {
+            self.resume(id, with: .failed("no answer in \(Self.localTimeout.components.seconds) s"))
+        }
+        let stillWaiting = state.withLock { value -> Bool in
+            guard value.pending[id] != nil else { return false }
+            value.pending[id]?.1 = timeout
+            return true
+        }
+        if !stillWaiting { timeout.cancel() }
+        return promise.futureResult
     }
 
     private func resume(_ id: UInt32, with result: DNSQueryResolution.LocalResult) {
-        guard let (continuation, timeout) = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        guard let (promise, timeout) = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
         timeout?.cancel()
-        continuation.resume(returning: result)
+        promise.succeed(result)
     }
 
     private func log(_ resolution: DNSQueryResolution, answer: [UInt8], overTCP: Bool, since started: ContinuousClock.Instant) {

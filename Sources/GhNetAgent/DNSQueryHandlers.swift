@@ -13,7 +13,7 @@ final class DNSDatagramQueryHandler: ChannelInboundHandler {
         let sender = envelope.remoteAddress
         let channel = context.channel
         let query = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []
-        forwarder.handle(query: query, overTCP: false) { answer in
+        forwarder.handle(query: query, overTCP: false, on: context.eventLoop) { answer in
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: answer)), promise: nil)
         }
     }
@@ -72,7 +72,7 @@ final class DNSStreamQueryHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard admitted else { return }
         let channel = context.channel
-        forwarder.handle(query: unwrapInboundIn(data), overTCP: true) { answer in
+        forwarder.handle(query: unwrapInboundIn(data), overTCP: true, on: context.eventLoop) { answer in
             var framed = ByteBuffer()
             framed.writeInteger(UInt16(min(answer.count, 0xFFFF)))
             framed.writeBytes(answer.prefix(0xFFFF))

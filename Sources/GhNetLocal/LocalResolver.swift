@@ -12,6 +12,10 @@ import Synchronization
 /// when truncated); for A and AAAA, when they give no positive answer, the system resolver
 /// (`getaddrinfo`) is asked too, since some VPN clients hook only that.
 ///
+/// A query's sockets live on the link's loop, where its frame arrives, so an answer from the
+/// resolvers goes back without a hop to another thread; only the system resolver (which
+/// blocks) runs off the loop.
+///
 /// Bounds: at most ``maxInFlight`` queries at once (more are refused with
 /// ``DNSFailureReason/busy``) and at most ``maxSystemLookups`` blocking lookups at once (more
 /// skip the system resolver).
@@ -29,6 +33,7 @@ public final class LocalResolver: Sendable {
         case failure(DNSFailureReason)
     }
 
+    private let loop: any EventLoop
     private let exchange: DNSExchange
     private let resolvConfPath: String
     private let nameserverPort: Int
@@ -39,10 +44,11 @@ public final class LocalResolver: Sendable {
     private let systemLookups = Mutex(0)
 
     /// `resolvConfPath` and `nameserverPort` are this machine's resolv.conf and port 53 except in tests.
-    /// Answered lookups are reported to `monitor` (the DNS panel).
-    public init(exchange: DNSExchange, resolvConfPath: String = "/etc/resolv.conf", nameserverPort: Int = 53,
+    /// Answered lookups are reported to `monitor` (the DNS panel). Queries come, and are answered, on `loop`.
+    public init(loop: any EventLoop, exchange: DNSExchange, resolvConfPath: String = "/etc/resolv.conf", nameserverPort: Int = 53,
                 monitor: ActivityMonitor? = nil, logger: Logger,
                 systemLookup: @escaping @Sendable (String, Int32) async -> [[UInt8]] = { await SystemResolver.addresses(of: $0, family: $1) }) {
+        self.loop = loop
         self.exchange = exchange
         self.resolvConfPath = resolvConfPath
         self.nameserverPort = nameserverPort
@@ -51,7 +57,7 @@ public final class LocalResolver: Sendable {
         self.logger = logger
     }
 
-    /// Answers query `id` from the agent; the answer frame goes to `sink`.
+    /// Answers query `id` from the agent, on the loop; the answer frame goes to `sink`.
     public func answer(id: UInt32, payload: ByteBuffer, sink: any FrameSink) {
         let query = payload.getBytes(at: payload.readerIndex, length: payload.readableBytes) ?? []
         let admitted = inFlight.withLock { count -> Bool in
@@ -63,9 +69,8 @@ public final class LocalResolver: Sendable {
             sink.send(.dnsFailure(id: id, reason: .busy))
             return
         }
-        Task {
-            defer { self.inFlight.withLock { $0 -= 1 } }
-            let outcome = await self.resolve(query)
+        resolve(query).whenSuccess { outcome in
+            self.inFlight.withLock { $0 -= 1 }
             switch outcome {
             case .answer(let bytes, _):
                 sink.send(.dnsAnswer(id: id, payload: ByteBuffer(bytes: bytes)))
@@ -76,31 +81,45 @@ public final class LocalResolver: Sendable {
         }
     }
 
-    /// Resolves one raw query.
-    public func resolve(_ query: [UInt8]) async -> Outcome {
-        guard let info = try? DNSQueryInfo(query) else { return .failure(.malformedQuery) }
+    /// Resolves one raw query; completes on the loop (never fails).
+    public func resolve(_ query: [UInt8]) -> EventLoopFuture<Outcome> {
+        guard let info = try? DNSQueryInfo(query) else { return loop.makeSucceededFuture(.failure(.malformedQuery)) }
         let names = ResolvConf(bytes: (FileManager.default.contents(atPath: resolvConfPath)).map { Array($0) } ?? []).nameservers
         // glibc's default when resolv.conf names no server.
         let servers = (names.isEmpty ? ["127.0.0.1"] : names).compactMap { SocketAddress.nameserver($0, port: nameserverPort) }
-        var resolverAnswer: [UInt8]?
-        var failure = DNSFailureReason.noResolver
-        do {
-            resolverAnswer = try await exchange.ask(query, servers: servers)
-        } catch .timedOut {
-            failure = .timedOut
-        } catch {
-            failure = .resolverFailure
+        let promise = loop.makePromise(of: Outcome.self)
+        exchange.ask(query, servers: servers, on: loop).whenComplete { result in
+            let question = "\(info.question.name) \(info.question.type)"
+            let resolverAnswer: [UInt8]?, failure: DNSFailureReason
+            switch result {
+            case .success(let answer):
+                (resolverAnswer, failure) = (answer, .noResolver)
+            case .failure(let error):
+                (resolverAnswer, failure) = (nil, error as? DNSExchangeError == .timedOut ? .timedOut : .resolverFailure)
+            }
+            if let resolverAnswer, DNSQueryResolution.outcome(of: resolverAnswer) == .answered {
+                self.logger.debug("dns: \(question): answered by this machine's resolvers")
+                promise.succeed(.answer(resolverAnswer, source: "resolvers"))
+                return
+            }
+            guard let name = info.systemLookupName else {
+                promise.succeed(self.unanswered(question, resolverAnswer: resolverAnswer, failure: failure))
+                return
+            }
+            promise.completeWithTask {
+                if let addresses = await self.lookUpWithSystem(name, type: info.question.type), !addresses.isEmpty {
+                    self.logger.debug("dns: \(question): answered by the system resolver (\(addresses.count) address(es))")
+                    return .answer(DNSResponseBytes.addressAnswer(for: query, info: info, addresses: addresses, ttl: Self.systemAnswerTTL),
+                                   source: "system resolver")
+                }
+                return self.unanswered(question, resolverAnswer: resolverAnswer, failure: failure)
+            }
         }
-        let question = "\(info.question.name) \(info.question.type)"
-        if let resolverAnswer, DNSQueryResolution.outcome(of: resolverAnswer) == .answered {
-            logger.debug("dns: \(question): answered by this machine's resolvers")
-            return .answer(resolverAnswer, source: "resolvers")
-        }
-        if let name = info.systemLookupName, let addresses = await lookUpWithSystem(name, type: info.question.type), !addresses.isEmpty {
-            logger.debug("dns: \(question): answered by the system resolver (\(addresses.count) address(es))")
-            return .answer(DNSResponseBytes.addressAnswer(for: query, info: info, addresses: addresses, ttl: Self.systemAnswerTTL),
-                           source: "system resolver")
-        }
+        return promise.futureResult
+    }
+
+    /// No positive answer anywhere: the resolvers' negative answer, else the failure.
+    private func unanswered(_ question: String, resolverAnswer: [UInt8]?, failure: DNSFailureReason) -> Outcome {
         if let resolverAnswer {
             logger.debug("dns: \(question): \(DNSQueryResolution.outcome(of: resolverAnswer).map(\.description) ?? "malformed") from this machine's resolvers")
             return .answer(resolverAnswer, source: "resolvers")

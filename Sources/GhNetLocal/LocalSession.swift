@@ -435,7 +435,7 @@ public final class LocalSession: Sendable {
         let echo = EchoRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "ping"),
                              capacity: max(1, options.udpFlowLimit / 4), idleTimeout: options.udpIdleTimeout)
         let tcp = TCPRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "tcp"))
-        let resolver = LocalResolver(exchange: DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .seconds(1)),
+        let resolver = LocalResolver(loop: loop, exchange: DNSExchange(group: loop, udpTimeout: .seconds(1)),
                                      monitor: monitor, logger: Logger(label: "local"))
         session.send(.dnsConfig(enabled: options.dns, domains: options.dnsDomains))
         if let advertised = routes.refresh() { session.send(.routes(advertised)) }

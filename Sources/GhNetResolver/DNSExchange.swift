@@ -23,30 +23,49 @@ public struct DNSExchange: Sendable {
     /// the last such answer when no server gives a better one); throws the last error when no
     /// server answered at all.
     public func ask(_ query: [UInt8], servers: [SocketAddress]) async throws(DNSExchangeError) -> [UInt8] {
-        var lastError = DNSExchangeError.unreachable("no server to ask")
-        var fallback: [UInt8]?
-        for server in servers {
-            do {
-                let answer = try await ask(query, server: server)
+        try await Self.result(of: ask(query, servers: servers, on: group.next()))
+    }
+
+    /// ``ask(_:servers:)`` with its sockets on `loop`, completing there: a caller on `loop` gets
+    /// the answer without a hop to another thread. Fails only with ``DNSExchangeError``.
+    public func ask(_ query: [UInt8], servers: [SocketAddress], on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+        ask(query, servers: servers[...], on: loop, fallback: nil, lastError: .unreachable("no server to ask"))
+    }
+
+    private func ask(_ query: [UInt8], servers: ArraySlice<SocketAddress>, on loop: any EventLoop, fallback: [UInt8]?,
+                     lastError: DNSExchangeError) -> EventLoopFuture<[UInt8]> {
+        guard let server = servers.first else {
+            if let fallback { return loop.makeSucceededFuture(fallback) }
+            return loop.makeFailedFuture(lastError)
+        }
+        let promise = loop.makePromise(of: [UInt8].self)
+        ask(query, server: server, on: loop).whenComplete { result in
+            switch result {
+            case .success(let answer):
                 let rcode = answer[3] & 0x0F
-                if rcode == DNSResponseCode.serverFailure.rawValue || rcode == DNSResponseCode.refused.rawValue {
-                    fallback = answer
-                    continue
+                guard rcode == DNSResponseCode.serverFailure.rawValue || rcode == DNSResponseCode.refused.rawValue else {
+                    promise.succeed(answer)
+                    return
                 }
-                return answer
-            } catch {
-                lastError = error
+                promise.completeWith(self.ask(query, servers: servers.dropFirst(), on: loop, fallback: answer, lastError: lastError))
+            case .failure(let error):
+                promise.completeWith(self.ask(query, servers: servers.dropFirst(), on: loop, fallback: fallback,
+                                              lastError: Self.exchangeError(error)))
             }
         }
-        if let fallback { return fallback }
-        throw lastError
+        return promise.futureResult
     }
 
     /// Asks one server: UDP first, TCP when the UDP answer has TC set.
     public func ask(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
-        let answer = try await askOverUDP(query, server: server)
-        guard answer[2] & 0x02 != 0 else { return answer }
-        return (try? await askOverTCP(query, server: server)) ?? answer
+        try await Self.result(of: ask(query, server: server, on: group.next()))
+    }
+
+    private func ask(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+        askOverUDP(query, server: server, on: loop).flatMap { answer in
+            guard answer[2] & 0x02 != 0 else { return loop.makeSucceededFuture(answer) }
+            return self.askOverTCP(query, server: server, on: loop).recover { _ in answer }
+        }
     }
 
     /// The largest UDP payload over IPv4: what a read of a DNS socket must hold.
@@ -54,72 +73,82 @@ public struct DNSExchange: Sendable {
 
     /// One query in one datagram.
     public func askOverUDP(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
-        guard query.count >= 12, query.count <= 65_507 else { throw .malformedAnswer }
-        let loop = group.next()
+        try await Self.result(of: askOverUDP(query, server: server, on: group.next()))
+    }
+
+    private func askOverUDP(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+        guard query.count >= 12, query.count <= 65_507 else { return loop.makeFailedFuture(DNSExchangeError.malformedAnswer) }
         let promise = loop.makePromise(of: [UInt8].self)
         let queryID = Self.id(of: query), timeout = TimeAmount(udpTimeout)
-        do {
-            // The query leaves on the loop as soon as the socket is there (the answer's deadline
-            // is already running), not after this task is scheduled again.
-            try await DatagramBootstrap(group: loop)
-                // Whole answers: NIO's default reads cut a datagram at 2 KiB without saying so,
-                // and a cut answer (no TC bit) is malformed.
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.largestDatagram))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            AddressedEnvelopeUnwrapper(),
-                            OneShotAnswerHandler(queryID: queryID, framing: .datagram, promise: promise, timeout: timeout))
-                    }
+        // The query leaves as soon as the socket is there (the answer's deadline is already running).
+        DatagramBootstrap(group: loop)
+            // Whole answers: NIO's default reads cut a datagram at 2 KiB without saying so,
+            // and a cut answer (no TC bit) is malformed.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.largestDatagram))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        AddressedEnvelopeUnwrapper(),
+                        OneShotAnswerHandler(queryID: queryID, framing: .datagram, promise: promise, timeout: timeout))
                 }
-                .connect(to: server)
-                .map { channel in
+            }
+            .connect(to: server)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
                     channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: query)), promise: nil)
+                case .failure(let error):
+                    promise.fail(DNSExchangeError.unreachable("\(error)"))
                 }
-                .get()
-        } catch {
-            promise.fail(DNSExchangeError.unreachable("\(error)"))
-        }
-        return try await Self.result(of: promise)
+            }
+        return promise.futureResult
     }
 
     /// One query over a new TCP connection.
     public func askOverTCP(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
-        guard query.count >= 12, query.count <= 65_535 else { throw .malformedAnswer }
-        let loop = group.next()
+        try await Self.result(of: askOverTCP(query, server: server, on: group.next()))
+    }
+
+    private func askOverTCP(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+        guard query.count >= 12, query.count <= 65_535 else { return loop.makeFailedFuture(DNSExchangeError.malformedAnswer) }
         let promise = loop.makePromise(of: [UInt8].self)
         let queryID = Self.id(of: query), timeout = TimeAmount(tcpTimeout)
         var prefixed = ByteBuffer()
         prefixed.writeInteger(UInt16(query.count))
         prefixed.writeBytes(query)
         let framed = prefixed
-        do {
-            try await ClientBootstrap(group: loop)
-                .connectTimeout(TimeAmount(tcpTimeout))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            OneShotAnswerHandler(queryID: queryID, framing: .lengthPrefixed, promise: promise, timeout: timeout))
-                    }
+        ClientBootstrap(group: loop)
+            .connectTimeout(TimeAmount(tcpTimeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        OneShotAnswerHandler(queryID: queryID, framing: .lengthPrefixed, promise: promise, timeout: timeout))
                 }
-                .connect(to: server)
-                .map { channel in channel.writeAndFlush(framed, promise: nil) }
-                .get()
-        } catch {
-            promise.fail(DNSExchangeError.unreachable("\(error)"))
-        }
-        return try await Self.result(of: promise)
+            }
+            .connect(to: server)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    channel.writeAndFlush(framed, promise: nil)
+                case .failure(let error):
+                    promise.fail(DNSExchangeError.unreachable("\(error)"))
+                }
+            }
+        return promise.futureResult
+    }
+
+    /// Any error of an exchange as a ``DNSExchangeError``.
+    static func exchangeError(_ error: any Error) -> DNSExchangeError {
+        (error as? DNSExchangeError) ?? .unreachable("\(error)")
     }
 
     private static func id(of query: [UInt8]) -> UInt16 { UInt16(query[0]) << 8 | UInt16(query[1]) }
 
-    private static func result(of promise: EventLoopPromise<[UInt8]>) async throws(DNSExchangeError) -> [UInt8] {
+    private static func result(of future: EventLoopFuture<[UInt8]>) async throws(DNSExchangeError) -> [UInt8] {
         do {
-            return try await promise.futureResult.get()
-        } catch let error as DNSExchangeError {
-            throw error
+            return try await future.get()
         } catch {
-            throw .unreachable("\(error)")
+            throw exchangeError(error)
         }
     }
 }
