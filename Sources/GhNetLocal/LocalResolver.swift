@@ -35,7 +35,7 @@ public final class LocalResolver: Sendable {
 
     private let loop: any EventLoop
     private let exchange: DNSExchange
-    private let resolvConfPath: String
+    private let resolvConf: NameserverFile
     private let nameserverPort: Int
     private let systemLookup: @Sendable (String, Int32) async -> [[UInt8]]
     private let monitor: ActivityMonitor?
@@ -50,7 +50,7 @@ public final class LocalResolver: Sendable {
                 systemLookup: @escaping @Sendable (String, Int32) async -> [[UInt8]] = { await SystemResolver.addresses(of: $0, family: $1) }) {
         self.loop = loop
         self.exchange = exchange
-        self.resolvConfPath = resolvConfPath
+        self.resolvConf = NameserverFile(path: resolvConfPath)
         self.nameserverPort = nameserverPort
         self.systemLookup = systemLookup
         self.monitor = monitor
@@ -84,7 +84,7 @@ public final class LocalResolver: Sendable {
     /// Resolves one raw query; completes on the loop (never fails).
     public func resolve(_ query: [UInt8]) -> EventLoopFuture<Outcome> {
         guard let info = try? DNSQueryInfo(query) else { return loop.makeSucceededFuture(.failure(.malformedQuery)) }
-        let names = ResolvConf(bytes: (FileManager.default.contents(atPath: resolvConfPath)).map { Array($0) } ?? []).nameservers
+        let names = resolvConf.nameservers
         // glibc's default when resolv.conf names no server.
         let servers = (names.isEmpty ? ["127.0.0.1"] : names).compactMap { SocketAddress.nameserver($0, port: nameserverPort) }
         let promise = loop.makePromise(of: Outcome.self)
