@@ -107,8 +107,10 @@ final class DNSForwarder: Sendable {
                 self.advance(box.value.resolution.upstreamFinished(upstream), box)
             }
         case .askLocal:
-            askLocal(box.value.bytes, on: loop).whenSuccess { result in
-                self.advance(box.value.resolution.localFinished(result), box)
+            askLocal(box.value.bytes, on: loop).whenComplete { result in
+                // Only ever succeeded; a failure still moves the query on (its slot is freed at the reply).
+                let local = (try? result.get()) ?? .failed("\(result)")
+                self.advance(box.value.resolution.localFinished(local), box)
             }
         case .reply(let answer):
             let query = box.value

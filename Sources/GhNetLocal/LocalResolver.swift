@@ -69,8 +69,10 @@ public final class LocalResolver: Sendable {
             sink.send(.dnsFailure(id: id, reason: .busy))
             return
         }
-        resolve(query).whenSuccess { outcome in
+        resolve(query).whenComplete { result in
             self.inFlight.withLock { $0 -= 1 }
+            // The future is only ever succeeded; a failure still frees the slot and answers.
+            let outcome = (try? result.get()) ?? .failure(.resolverFailure)
             switch outcome {
             case .answer(let bytes, _):
                 sink.send(.dnsAnswer(id: id, payload: ByteBuffer(bytes: bytes)))
