@@ -8,11 +8,12 @@ import Synchronization
 
 /// Answers the codespace's DNS queries: runs a ``DNSQueryResolution`` per query, asking the
 /// codespace's original resolvers with ``DNSExchange`` and the local side with `dnsQuery` frames,
-/// and remembering in ``DNSLocalNames`` which questions only the local side answers.
+/// and remembering in ``DNSLocalNames`` the questions the codespace said NXDOMAIN to and the
+/// local side answered.
 ///
 /// Bounds: at most ``maxInFlight`` queries at once; a query beyond that is answered SERVFAIL at
-/// once (the client retries). ``DNSLocalNames`` keeps at most 1024 questions. A query the local side has not answered after ``localTimeout``
-/// counts as a local failure.
+/// once (the client retries). ``DNSLocalNames`` keeps at most 1024 questions. A query the local
+/// side has not answered after ``localTimeout`` counts as a local failure.
 final class DNSForwarder: Sendable {
     /// Queries resolved at the same time, at most.
     static let maxInFlight = 512
@@ -23,7 +24,7 @@ final class DNSForwarder: Sendable {
         var localDomains: [DNSName] = []
         var upstream: [SocketAddress] = []
         var inFlight = 0
-        /// Questions the codespace's resolvers could not answer lately and the local side could.
+        /// Questions the codespace's resolvers said NXDOMAIN to lately and the local side answered.
         var answeredLocally = DNSLocalNames()
         var nextID: UInt32 = 0
         /// Queries waiting for the local side, by frame ID, with their timeout.

@@ -1,9 +1,9 @@
 /// The path of one query through the DNS hook, kept apart from sockets and timers: the codespace's
 /// own resolvers first, the local side when they cannot answer, the local answer used when it is
 /// positive. A question the codespace said NXDOMAIN to lately, and the local side answered
-/// (``DNSLocalNames``), goes to the local side first, and to the codespace's resolvers only when the local side has no answer now. The
-/// I/O layer performs each returned ``Step``, reports the result back, and updates its
-/// ``DNSLocalNames`` from ``learned``.
+/// (``DNSLocalNames``), goes to the local side first, and to the codespace's resolvers only when
+/// the local side has no answer now. The I/O layer performs each returned ``Step``, reports the
+/// result back, and updates its ``DNSLocalNames`` from ``learned``.
 public struct DNSQueryResolution: Sendable {
     /// What the I/O layer must do next.
     public enum Step: Sendable, Equatable {
@@ -42,8 +42,8 @@ public struct DNSQueryResolution: Sendable {
         /// Waiting for the local side; `upstreamAnswer` is the codespace's negative answer, if
         /// it gave one, to fall back on when the local side has nothing better.
         case askingLocal(upstreamAnswer: [UInt8]?)
-        /// The codespace's resolvers could not answer this question lately: waiting for the local
-        /// side first.
+        /// The codespace's resolvers said NXDOMAIN to this question lately and the local side
+        /// answered it: waiting for the local side first.
         case askingLocalFirst
         /// The local side had no usable answer for such a question: waiting for the codespace's
         /// resolvers after all; `localAnswer` is the local side's negative answer, if it gave one.
@@ -151,7 +151,7 @@ public struct DNSQueryResolution: Sendable {
         return finish(upstreamAnswer ?? servfail)
     }
 
-    /// The local side answered a question the codespace could not answer lately: a positive
+    /// The local side answered a question the codespace said NXDOMAIN to lately: a positive
     /// answer is used; otherwise the codespace's resolvers are asked after all.
     private mutating func localFinishedFirst(_ result: LocalResult) -> Step {
         var localAnswer: [UInt8]?
