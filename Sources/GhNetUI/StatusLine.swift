@@ -1,9 +1,8 @@
 /// The bottom line of the connected view: the key help on the left (while stopping, once it
 /// would count, that the quit key again stops without waiting for the clean-up), the last
-/// warning after it,
-/// where the log goes on the right. With a warning the log takes at most a third of the line; a
-/// path too long is cut at its start (`log …/gh-net/gh-net.log`); with no room for 8 characters
-/// of a longer path it is left out.
+/// warning after it, where the log goes on the right. With a warning the log takes at most a
+/// third of the line; a path too long is cut at its start (`log …/gh-net/gh-net.log`); with no
+/// room for 8 characters of a longer path it is left out.
 enum StatusLine {
     static func draw(_ model: ViewModel, row: Int, width: Int, into grid: inout ScreenGrid) {
         let help = model.quitAgainStopsAtOnce ? [Span("q", .bold), Span(" again: quit without waiting", .dim)]
