@@ -33,7 +33,7 @@ public final class AgentSession: Sendable {
 
     /// `transportPeer` is the address the SSH connection comes from: never routed into the tunnel.
     public init(logger: Logger, traceLevel: TraceLevel, transportPeer: IPAddress?, resumeGrace: Duration = .seconds(180),
-                resumeOnly: Bool = false, run: String? = nil, reconnecting: Bool = false) {
+                resumeOnly: Bool = false, run: String?, reconnecting: Bool) {
         self.logger = logger
         self.traceLevel = traceLevel
         self.transportPeer = transportPeer

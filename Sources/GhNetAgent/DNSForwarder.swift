@@ -75,17 +75,17 @@ final class DNSForwarder: Sendable {
             if let answer = DNSResponseBytes.formatError(forMalformed: query) { reply(answer) }
             return
         }
+        let now = ContinuousClock.now
         let admitted: (domains: [DNSName], upstream: [SocketAddress], answeredLocally: Bool)? = state.withLock {
             guard $0.inFlight < Self.maxInFlight else { return nil }
             $0.inFlight += 1
-            return ($0.localDomains, $0.upstream, $0.answeredLocally.contains(info.question, now: .now))
+            return ($0.localDomains, $0.upstream, $0.answeredLocally.contains(info.question, now: now))
         }
         guard let (domains, upstream, answeredLocally) = admitted else {
             logger.debug("dns: \(info.question.name) \(info.question.type): over \(Self.maxInFlight) queries at once; SERVFAIL")
             reply(DNSResponseBytes.error(.serverFailure, for: query, info: info))
             return
         }
-        let now = ContinuousClock.now
         let resolution = DNSQueryResolution(query: query, info: info, localDomains: domains, hasUpstream: !upstream.isEmpty,
                                             answeredLocallyLately: answeredLocally)
         let box = NIOLoopBoundBox(Query(bytes: query, info: info, overTCP: overTCP, upstream: upstream, reply: reply,
@@ -115,21 +115,19 @@ final class DNSForwarder: Sendable {
             }
         case .reply(let answer):
             let query = box.value
-            state.withLock { $0.inFlight -= 1 }
-            learn(query.resolution.learned, question: query.info.question, since: query.codespaceAnswered)
+            state.withLock { state in
+                state.inFlight -= 1
+                switch query.resolution.learned {
+                case .answeredLocally(let lifetime)?:
+                    state.answeredLocally.remember(query.info.question, for: lifetime, now: query.codespaceAnswered)
+                case .notAnsweredLocally?:
+                    state.answeredLocally.forget(query.info.question)
+                case nil:
+                    break
+                }
+            }
             query.reply(query.overTCP ? answer : DNSResponseBytes.fitted(answer, limit: query.info.udpPayloadLimit))
             log(query.resolution, answer: answer, overTCP: query.overTCP, since: query.started)
-        }
-    }
-
-    private func learn(_ learned: DNSQueryResolution.Learned?, question: DNSQuestion, since: ContinuousClock.Instant) {
-        switch learned {
-        case .answeredLocally(let lifetime)?:
-            state.withLock { $0.answeredLocally.remember(question, for: lifetime, now: since) }
-        case .notAnsweredLocally?:
-            state.withLock { $0.answeredLocally.forget(question) }
-        case nil:
-            break
         }
     }
 

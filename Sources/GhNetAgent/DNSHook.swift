@@ -35,7 +35,7 @@ final class DNSHook: Sendable {
         self.addresses = addresses
         self.resolvConf = resolvConf
         self.logger = logger
-        self.forwarder = DNSForwarder(exchange: DNSExchange(group: MultiThreadedEventLoopGroup.singleton), sink: sink, logger: logger)
+        self.forwarder = DNSForwarder(exchange: DNSExchange(), sink: sink, logger: logger)
     }
 
     /// Applies a `dnsConfig` frame: starts the hook, changes its domains, or leaves it off.

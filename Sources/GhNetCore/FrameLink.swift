@@ -278,8 +278,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
 
     private var batch = FrameBatch()
     private var flushScheduled = false
-    private var outputFinished = false
-    /// Completes when the output finished by ``finishOutput(promise:)`` is closed.
+    /// Completes when the output finished by ``finishOutput(promise:)`` is closed; nil until then.
     private var outputClosed: EventLoopFuture<Void>?
     private(set) var dropped: UInt64 = 0
 
@@ -468,7 +467,7 @@ final class FrameLinkHandler: ChannelInboundHandler {
     // MARK: Outbound
 
     func send(_ frame: Frame) -> Bool {
-        guard let context, !outputFinished else {
+        guard let context, outputClosed == nil else {
             dropped += 1
             return false
         }
@@ -525,12 +524,11 @@ final class FrameLinkHandler: ChannelInboundHandler {
             if let promise { finishing.cascade(to: promise) }
             return
         }
-        guard !outputFinished, let context else {
+        guard let context else {
             promise?.succeed(())
             return
         }
         flush()
-        outputFinished = true
         let closed = context.eventLoop.makePromise(of: Void.self)
         outputClosed = closed.futureResult
         if let promise { closed.futureResult.cascade(to: promise) }

@@ -44,8 +44,13 @@ public final class StopSignals: @unchecked Sendable {
     public var repeatWouldInsist: Bool {
         lock.lock()
         defer { lock.unlock() }
+        return firstStopIsOldEnough(at: .now)
+    }
+
+    /// Whether the first stop came at least `insistAfter` before `now`; the caller holds the lock.
+    private func firstStopIsOldEnough(at now: ContinuousClock.Instant) -> Bool {
         guard let firstAt else { return false }
-        return ContinuousClock.now - firstAt >= insistAfter
+        return now - firstAt >= insistAfter
     }
 
     /// Waits for the first signal and gives its number; `nil` when the waiting task is
@@ -107,7 +112,7 @@ public final class StopSignals: @unchecked Sendable {
         if received == nil {
             received = number
             firstAt = now
-        } else if number == SIGINT || number == Self.userRequest, let firstAt, now - firstAt >= insistAfter {
+        } else if number == SIGINT || number == Self.userRequest, firstStopIsOldEnough(at: now) {
             insisted = true
         }
         let ready = waiters.filter { !$0.value.insistence || insisted }

@@ -30,7 +30,8 @@ public struct DNSLocalNames: Sendable {
 
     /// Whether `question` was remembered and has not expired at `now`.
     public func contains(_ question: DNSQuestion, now: ContinuousClock.Instant) -> Bool {
-        expiries[Self.key(question)].map { now < $0 } ?? false
+        guard !expiries.isEmpty else { return false }  // the usual case: no lowercased copy of the name
+        return expiries[Self.key(question)].map { now < $0 } ?? false
     }
 
     /// Remembers `question` from `now` for `lifetime` (at most ``longestLifetime``; nothing for

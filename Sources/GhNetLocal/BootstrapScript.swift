@@ -74,7 +74,6 @@ public struct BootstrapScript: Sendable {
         dir=${XDG_CACHE_HOME:-$home/.cache}/gh-net
         mkdir -p "$dir" 2>/dev/null && chmod 700 "$dir" 2>/dev/null || fail store "cannot create the cache folder $dir"
         [ -O "$dir" ] || fail store "the cache folder $dir belongs to another user"
-        bin=$dir/gh-net-\(sha256)
         # Programs must be able to run from where the agent is kept. A file system mounted noexec
         # refuses them whatever `test -x` says (busybox's looks at the mode bits only), so a tiny
         # program is run there to find out: 0 it ran, 2 it could not be written, else refused.
@@ -95,16 +94,18 @@ public struct BootstrapScript: Sendable {
         if [ "$r" != 0 ]; then
           [ "$r" = 2 ] && fail store "cannot write to the cache folder $dir"
           # The user's runtime folder keeps the agent instead, if it is theirs alone and runs it.
+          why="programs cannot run from $dir (its file system is mounted noexec)"
+          fix="point XDG_CACHE_HOME on the remote at a folder where they can"
           if [ -n "${XDG_RUNTIME_DIR:-}" ] && private_dir "$XDG_RUNTIME_DIR"; then
             alt=$XDG_RUNTIME_DIR/gh-net
             mkdir -p "$alt" 2>/dev/null && chmod 700 "$alt" 2>/dev/null && private_dir "$alt" && runs "$alt" ||
-              fail noexec "programs cannot run from $dir (its file system is mounted noexec), nor from $alt; point XDG_CACHE_HOME on the remote at a folder where they can"
+              fail noexec "$why, nor from $alt; $fix"
             dir=$alt
-            bin=$dir/gh-net-\(sha256)
           else
-            fail noexec "programs cannot run from $dir (its file system is mounted noexec), and XDG_RUNTIME_DIR names no private folder to use instead; point XDG_CACHE_HOME on the remote at a folder where they can"
+            fail noexec "$why, and XDG_RUNTIME_DIR names no private folder to use instead; $fix"
           fi
         fi
+        bin=$dir/gh-net-\(sha256)
         if [ -x "$bin" ] && [ "$(wc -c < "$bin" | tr -d ' ')" = \(size) ]; then
           say cached "$bin"
         else

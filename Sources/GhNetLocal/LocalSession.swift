@@ -270,9 +270,10 @@ public final class LocalSession: Sendable {
             outcome = .failure(error)
         }
         await transport.link.close()
-        // A stop before serving (ssh still connecting or prompting, SIGINT ignored), a goodbye
-        // the link never answered (ssh waits on a dead connection), or a second stop: end it now.
-        let deadEnd = (stop.requested != nil && !served) || Self.isUnansweredStop(outcome) || run.cut.isCut
+        // A stop before serving (ssh still connecting or prompting, SIGINT ignored), or a goodbye
+        // the link never answered (ssh waits on a dead connection): end it now. A second stop
+        // ends the grace through the cut (`stopWaiting`).
+        let deadEnd = (stop.requested != nil && !served) || Self.isUnansweredStop(outcome)
         let status = await transport.stop(grace: deadEnd ? .zero : .seconds(5))
 
         let tail = transport.stderrTail.snapshot
@@ -435,7 +436,7 @@ public final class LocalSession: Sendable {
         let echo = EchoRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "ping"),
                              capacity: max(1, options.udpFlowLimit / 4), idleTimeout: options.udpIdleTimeout)
         let tcp = TCPRelay(loop: loop, sink: session, policy: routes, monitor: monitor, logger: Logger(label: "tcp"))
-        let resolver = LocalResolver(loop: loop, exchange: DNSExchange(group: loop, udpTimeout: .seconds(1)),
+        let resolver = LocalResolver(loop: loop, exchange: DNSExchange(udpTimeout: .seconds(1)),
                                      monitor: monitor, logger: Logger(label: "local"))
         session.send(.dnsConfig(enabled: options.dns, domains: options.dnsDomains))
         if let advertised = routes.refresh() { session.send(.routes(advertised)) }

@@ -19,7 +19,7 @@ final class TransportCut: Sendable {
 
     /// A transport's link, closed by a cut while it is registered (and `onCut` run); after a cut
     /// both happen at once.
-    func register(_ link: FrameLink, onCut: @escaping @Sendable () -> Void = {}) {
+    func register(_ link: FrameLink, onCut: @escaping @Sendable () -> Void) {
         let closeNow = state.withLock { state -> Bool in
             guard !state.cut else { return true }
             state.links[ObjectIdentifier(link)] = (link, onCut)

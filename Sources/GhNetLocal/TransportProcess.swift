@@ -126,12 +126,8 @@ public final class TransportProcess: Sendable {
         return await withTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask { try? await exit.value }
             group.addTask {
-                await withTaskGroup(of: Void.self) { waiting in
-                    waiting.addTask { try? await Task.sleep(for: grace) }
-                    waiting.addTask { for await _ in hurried {} }
-                    await waiting.next()
-                    waiting.cancelAll()
-                }
+                // The grace, or less once the stream of hurries ends.
+                _ = await withTimeLimit(grace) { for await _ in hurried {}; return () }
                 // Cancelled once the child has ended: its pid may belong to another process by then.
                 guard !Task.isCancelled else { return nil }
                 kill(pid, SIGTERM)

@@ -5,29 +5,23 @@ import NIOPosix
 /// Asks DNS servers a raw query and returns their raw answer: over UDP from a fresh socket per
 /// query (so answers cannot be confused between clients, and the source port is random), and
 /// again over TCP when the UDP answer comes back truncated. Both sides use it: the agent for the
-/// codespace's own resolvers, the local side for the local machine's.
+/// codespace's own resolvers, the local side for the local machine's. Its sockets live on the
+/// loop each call names, and its answers complete there.
 public struct DNSExchange: Sendable {
-    private let group: any EventLoopGroup
     /// Time allowed for one server to answer over UDP.
     public var udpTimeout: Duration
     /// Time allowed to connect, send and read one answer over TCP.
     public var tcpTimeout: Duration
 
-    public init(group: any EventLoopGroup, udpTimeout: Duration = .milliseconds(1500), tcpTimeout: Duration = .seconds(3)) {
-        self.group = group
+    public init(udpTimeout: Duration = .milliseconds(1500), tcpTimeout: Duration = .seconds(3)) {
         self.udpTimeout = udpTimeout
         self.tcpTimeout = tcpTimeout
     }
 
-    /// Asks `servers` in order and returns the first answer that is not SERVFAIL or REFUSED (or
-    /// the last such answer when no server gives a better one); throws the last error when no
-    /// server answered at all.
-    public func ask(_ query: [UInt8], servers: [SocketAddress]) async throws(DNSExchangeError) -> [UInt8] {
-        try await Self.result(of: ask(query, servers: servers, on: group.next()))
-    }
-
-    /// ``ask(_:servers:)`` with its sockets on `loop`, completing there: a caller on `loop` gets
-    /// the answer without a hop to another thread. Fails only with ``DNSExchangeError``.
+    /// Asks `servers` in order and gives the first answer that is not SERVFAIL or REFUSED (or the
+    /// last such answer when no server gives a better one); fails with the last error when no
+    /// server answered at all, and only with ``DNSExchangeError``. The sockets are on `loop`, and
+    /// the answer completes there: a caller on `loop` gets it without a hop to another thread.
     public func ask(_ query: [UInt8], servers: [SocketAddress], on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
         ask(query, servers: servers[...], on: loop, fallback: nil, lastError: .unreachable("no server to ask"))
     }
@@ -57,11 +51,7 @@ public struct DNSExchange: Sendable {
     }
 
     /// Asks one server: UDP first, TCP when the UDP answer has TC set.
-    public func ask(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
-        try await Self.result(of: ask(query, server: server, on: group.next()))
-    }
-
-    private func ask(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+    func ask(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
         askOverUDP(query, server: server, on: loop).flatMap { answer in
             guard answer[2] & 0x02 != 0 else { return loop.makeSucceededFuture(answer) }
             return self.askOverTCP(query, server: server, on: loop).recover { _ in answer }
@@ -72,11 +62,7 @@ public struct DNSExchange: Sendable {
     public static let largestDatagram = 65_536
 
     /// One query in one datagram.
-    public func askOverUDP(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
-        try await Self.result(of: askOverUDP(query, server: server, on: group.next()))
-    }
-
-    private func askOverUDP(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+    func askOverUDP(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
         guard query.count >= 12, query.count <= 65_507 else { return loop.makeFailedFuture(DNSExchangeError.malformedAnswer) }
         let promise = loop.makePromise(of: [UInt8].self)
         let queryID = Self.id(of: query), timeout = TimeAmount(udpTimeout)
@@ -105,11 +91,7 @@ public struct DNSExchange: Sendable {
     }
 
     /// One query over a new TCP connection.
-    public func askOverTCP(_ query: [UInt8], server: SocketAddress) async throws(DNSExchangeError) -> [UInt8] {
-        try await Self.result(of: askOverTCP(query, server: server, on: group.next()))
-    }
-
-    private func askOverTCP(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+    func askOverTCP(_ query: [UInt8], server: SocketAddress, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
         guard query.count >= 12, query.count <= 65_535 else { return loop.makeFailedFuture(DNSExchangeError.malformedAnswer) }
         let promise = loop.makePromise(of: [UInt8].self)
         let queryID = Self.id(of: query), timeout = TimeAmount(tcpTimeout)
@@ -143,14 +125,6 @@ public struct DNSExchange: Sendable {
     }
 
     private static func id(of query: [UInt8]) -> UInt16 { UInt16(query[0]) << 8 | UInt16(query[1]) }
-
-    private static func result(of future: EventLoopFuture<[UInt8]>) async throws(DNSExchangeError) -> [UInt8] {
-        do {
-            return try await future.get()
-        } catch {
-            throw exchangeError(error)
-        }
-    }
 }
 
 /// Turns a datagram channel's envelopes into their payloads for ``OneShotAnswerHandler``; a

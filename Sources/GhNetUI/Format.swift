@@ -10,10 +10,7 @@ public enum Format {
         var unit = 0
         while true {
             let tenths = (value * 10).rounded()
-            if tenths < 1000 {
-                let whole = Int(tenths) / 10
-                return "\(whole).\(Int(tenths) - whole * 10) \(binaryUnits[unit])"
-            }
+            if tenths < 1000 { return "\(decimal(tenths: Int(tenths))) \(binaryUnits[unit])" }
             let whole = value.rounded()
             if whole < 1024 || unit == binaryUnits.count - 1 {
                 return "\(Int(whole)) \(binaryUnits[unit])"
@@ -25,8 +22,12 @@ public enum Format {
 
     /// A non-negative number with one decimal, rounded: `0.0`, `2.5`, `12.3` (negative shows as `0.0`).
     public static func oneDecimal(_ value: Double) -> String {
-        let tenths = value > 0 ? Int((min(value, 1e15) * 10).rounded()) : 0
-        return "\(tenths / 10).\(tenths % 10)"
+        decimal(tenths: value > 0 ? Int((min(value, 1e15) * 10).rounded()) : 0)
+    }
+
+    /// `tenths` (not negative) as a number with one decimal: 123 → `12.3`.
+    private static func decimal(tenths: Int) -> String {
+        "\(tenths / 10).\(tenths % 10)"
     }
 
     /// A rate in bytes per second: `0 B/s`, `1.2 MiB/s`.

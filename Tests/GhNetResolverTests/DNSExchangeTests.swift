@@ -13,7 +13,7 @@ import Glibc
     /// For the tests whose servers answer (or refuse) at once: timeouts far above any answer's
     /// delay even on a loaded 2-core CI machine, where a 2 s limit was once exceeded. The tests
     /// of silence make their own exchange with short timeouts.
-    let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .seconds(20), tcpTimeout: .seconds(20))
+    let exchange = DNSExchange(udpTimeout: .seconds(20), tcpTimeout: .seconds(20))
     let address1: [UInt8] = [198, 18, 2, 10]
     let address2: [UInt8] = [198, 18, 2, 20]
 
@@ -60,7 +60,7 @@ import Glibc
     @Test func silentServerTimesOutAfterTheTimeout() async throws {
         try await withChannels { channels in
             let server = try await FakeUDPServer.start(on: channels) { _ in [] }
-            let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
+            let exchange = DNSExchange(udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
             let clock = ContinuousClock()
             let start = clock.now
             await #expect(throws: DNSExchangeError.timedOut) {
@@ -77,7 +77,7 @@ import Glibc
     /// out its timeout (half a minute here, so a regression fails as a timeout, not as a slow pass).
     @Test func nothingListeningThrowsUnreachable() async throws {
         let port = try await unusedUDPPort()
-        let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .seconds(30), tcpTimeout: .seconds(1))
+        let exchange = DNSExchange(udpTimeout: .seconds(30), tcpTimeout: .seconds(1))
         let server = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         do {
             let answer = try await exchange.askOverUDP(Messages.query(), server: server)
@@ -182,7 +182,7 @@ import Glibc
     @Test func silentTCPServerTimesOut() async throws {
         try await withChannels { channels in
             let server = try await FakeTCPServer.start(on: channels) { _ in [] }
-            let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .seconds(1), tcpTimeout: .milliseconds(300))
+            let exchange = DNSExchange(udpTimeout: .seconds(1), tcpTimeout: .milliseconds(300))
             await #expect(throws: DNSExchangeError.timedOut) {
                 try await exchange.askOverTCP(Messages.query(), server: server.address)
             }
@@ -256,7 +256,7 @@ import Glibc
         try await withChannels { channels in
             let first = try await FakeUDPServer.start(on: channels) { query in [Messages.answer(to: query, rcode: 2)] }
             let silent = try await FakeUDPServer.start(on: channels) { _ in [] }
-            let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
+            let exchange = DNSExchange(udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
             let query = Messages.query()
             #expect(try await exchange.ask(query, servers: [first.address, silent.address]) == Messages.answer(to: query, rcode: 2))
         }
@@ -266,7 +266,7 @@ import Glibc
         try await withChannels { channels in
             let silent = try await FakeUDPServer.start(on: channels) { _ in [] }
             let second = try await FakeUDPServer.start(on: channels) { [address1] query in [Messages.answer(to: query, addresses: [address1])] }
-            let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
+            let exchange = DNSExchange(udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
             let query = Messages.query()
             #expect(try await exchange.ask(query, servers: [silent.address, second.address]) == Messages.answer(to: query, addresses: [address1]))
         }
@@ -276,7 +276,7 @@ import Glibc
         try await withChannels { channels in
             let silent1 = try await FakeUDPServer.start(on: channels) { _ in [] }
             let silent2 = try await FakeUDPServer.start(on: channels) { _ in [] }
-            let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
+            let exchange = DNSExchange(udpTimeout: .milliseconds(200), tcpTimeout: .seconds(1))
             await #expect(throws: DNSExchangeError.timedOut) {
                 try await exchange.ask(Messages.query(), servers: [silent1.address, silent2.address])
             }

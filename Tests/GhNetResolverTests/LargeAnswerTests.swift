@@ -8,7 +8,7 @@ import Testing
 @Suite struct LargeAnswerTests {
     /// A client that advertised a 4096-byte EDNS buffer gets a 3000-byte UDP answer (200 A records).
     @Test func aUDPAnswerOver2KiBArrivesWhole() async throws {
-        let exchange = DNSExchange(group: MultiThreadedEventLoopGroup.singleton, udpTimeout: .seconds(10), tcpTimeout: .seconds(10))
+        let exchange = DNSExchange(udpTimeout: .seconds(10), tcpTimeout: .seconds(10))
         let addresses = (0..<200).map { [198, 18, 3, UInt8($0)] as [UInt8] }
         try await withChannels { channels in
             let server = try await FakeUDPServer.start(on: channels) { query in [Messages.answer(to: query, addresses: addresses)] }
