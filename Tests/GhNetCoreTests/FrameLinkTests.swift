@@ -1,6 +1,7 @@
 import GhNetWire
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 @testable import GhNetCore
 
@@ -362,15 +363,15 @@ import Testing
         link.finishOutput()
         // The agent's exit: what is queued must be out before it closes the channel.
         let second = channel.eventLoop.makePromise(of: Void.self)
-        var done = false
-        second.futureResult.whenComplete { _ in done = true }
+        let done = Mutex(false)
+        second.futureResult.whenComplete { _ in done.withLock { $0 = true } }
         link.handler.finishOutput(promise: second)
         channel.embeddedEventLoop.run()
-        #expect(!done, "the first finish has not closed the output yet")
+        #expect(!done.withLock { $0 }, "the first finish has not closed the output yet")
         transport.release()
         channel.embeddedEventLoop.run()
         transport.release()
         channel.embeddedEventLoop.run()
-        #expect(done && transport.pendingAtClose == 0)
+        #expect(done.withLock { $0 } && transport.pendingAtClose == 0)
     }
 }

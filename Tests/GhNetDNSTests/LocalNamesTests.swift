@@ -73,17 +73,8 @@ import Testing
         }
     }
 
-    /// An NXDOMAIN with an SOA in the authority section, the SOA's TTL and MINIMUM given.
     func nxDomain(soaTTL: UInt32, minimum: UInt32) -> [UInt8] {
-        var soa = WireBuilder()
-        soa.name("ns.example")
-        soa.name("hostmaster.example")
-        for field: UInt32 in [1, 3600, 600, 86_400, minimum] { soa.u32(field) }
-        var builder = WireBuilder()
-        builder.header(id: 7, flags: 0x8183, qd: 1, ns: 1)
-        builder.question("db.corp.example", type: 1)
-        builder.record("example", type: 6, ttl: soaTTL, rdata: soa.bytes)
-        return builder.bytes
+        WireBuilder.nxDomain("db.corp.example", soaTTL: soaTTL, minimum: minimum)
     }
 
     @Test func theLifetimeOfANegativeAnswerIsItsSOAsTTLOrMinimumWhicheverIsSmaller() {

@@ -299,17 +299,9 @@ import Testing
     }
 
     @Test func theCodespacesNegativeTTLIsHowLongItIsLearned() throws {
-        var soa = WireBuilder()
-        soa.name("ns.example")
-        soa.name("hostmaster.example")
-        for field: UInt32 in [1, 3600, 600, 86_400, 90] { soa.u32(field) }
-        var builder = WireBuilder()
-        builder.header(id: 7, flags: 0x8183, qd: 1, ns: 1)
-        builder.question(Self.name, type: 1)
-        builder.record("example", type: 6, ttl: 3600, rdata: soa.bytes)
         var resolution = try makeResolution()
         _ = resolution.start()
-        _ = resolution.upstreamFinished(.answer(builder.bytes))
+        _ = resolution.upstreamFinished(.answer(WireBuilder.nxDomain(Self.name, soaTTL: 3600, minimum: 90)))
         _ = resolution.localFinished(.answer(positive))
         #expect(resolution.learned == .answeredLocally(for: .seconds(90)))
     }

@@ -118,6 +118,20 @@ struct SplitMix64: RandomNumberGenerator {
 extension WireBuilder {
     /// A query (RD set unless `flags` says otherwise) for one question, with an EDNS OPT record
     /// in the additional section advertising `udpPayload` when it is given.
+    /// An NXDOMAIN for an A question about `name`, with an SOA for `example` in the authority
+    /// section whose TTL and MINIMUM are given.
+    static func nxDomain(_ name: String, soaTTL: UInt32, minimum: UInt32) -> [UInt8] {
+        var soa = WireBuilder()
+        soa.name("ns.example")
+        soa.name("hostmaster.example")
+        for field: UInt32 in [1, 3600, 600, 86_400, minimum] { soa.u32(field) }
+        var builder = WireBuilder()
+        builder.header(id: 7, flags: 0x8183, qd: 1, ns: 1)
+        builder.question(name, type: 1)
+        builder.record("example", type: 6, ttl: soaTTL, rdata: soa.bytes)
+        return builder.bytes
+    }
+
     static func query(_ name: String, type: UInt16, id: UInt16 = 0x1234, flags: UInt16 = 0x0100, udpPayload: UInt16? = nil) -> [UInt8] {
         var builder = WireBuilder()
         builder.header(id: id, flags: flags, qd: 1, ar: udpPayload == nil ? 0 : 1)

@@ -11,6 +11,13 @@ import Testing
         #expect(file.nameservers == [], "no file, no nameservers")
         try "nameserver 198.18.1.2\n".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(file.nameservers == ["198.18.1.2"])
+        // Unchanged as far as stat tells (same inode, size and time): not read again.
+        var before = stat()
+        #expect(stat(path, &before) == 0)
+        try "nameserver 198.18.1.9\n".write(toFile: path, atomically: false, encoding: .utf8)
+        var kept = [before.st_mtim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, path, &kept, 0) == 0)
+        #expect(file.nameservers == ["198.18.1.2"], "the parsed list is kept while the file looks the same")
         // Same size, written in place: the modification time tells.
         try "nameserver 198.18.1.3\n".write(toFile: path, atomically: false, encoding: .utf8)
         var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]

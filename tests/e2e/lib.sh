@@ -41,10 +41,11 @@ in_ns() {
 }
 
 # bridge_start LOG ARGS… — runs gh-net start in the laptop, in the background; sets BRIDGE_PID.
+# BRIDGE_SSH, if set, is the ssh command instead of ssh with the test hosts' config.
 bridge_start() {
   local log=$1; shift
   # ip netns exec and env both exec, so $! is gh-net itself (signals reach it, not a subshell).
-  ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="ssh -F $GHNET_SSH_CONFIG" "$GHNET_BIN" start --gui false "$@" >"$log" 2>&1 &
+  ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="${BRIDGE_SSH:-ssh -F $GHNET_SSH_CONFIG}" "$GHNET_BIN" start --gui false "$@" >"$log" 2>&1 &
   BRIDGE_PID=$!
   STARTED_PIDS+=("$BRIDGE_PID")
 }

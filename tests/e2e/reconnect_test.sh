@@ -226,9 +226,7 @@ log12=$WORK/slow-exit.log
 slow_ssh=$WORK/slow-exit-ssh
 printf '#!/bin/sh\nssh -F %s "$@"\nexec sleep 30 <&- >&- 2>&-\n' "$GHNET_SSH_CONFIG" >"$slow_ssh"
 chmod 755 "$slow_ssh"
-ip netns exec "$GHNET_NS_LAPTOP" env GHNET_SSH_COMMAND="$slow_ssh" "$GHNET_BIN" start --gui false --ssh root@cs >"$log12" 2>&1 &
-BRIDGE_PID=$!
-STARTED_PIDS+=("$BRIDGE_PID")
+BRIDGE_SSH=$slow_ssh bridge_start "$log12" --ssh root@cs
 wait_for_line "$log12" "remote: agent: routes: installed" 60 || fail "handshake over the slow-to-exit transport"
 kill -INT "$BRIDGE_PID"
 wait_for_line "$log12" "remote: agent: .*cleaned up" 10 || fail "the goodbye was answered"
